@@ -1,0 +1,2 @@
+from . import auth
+from . import data

@@ -1,0 +1,151 @@
+import logging
+from urllib.parse import urlencode
+
+import werkzeug
+
+from odoo import _, http
+from odoo.http import request
+
+from ..models.mail_plugin_auth_code import SCOPES, SUCCESS_PATH
+
+_logger = logging.getLogger(__name__)
+
+
+class MailPluginAuthController(http.Controller):
+    """The add-on's sign-in: consent page, confirmation, and code-for-token exchange."""
+
+    def _message(self, title, message, kind="error", status=200):
+        response = request.render(
+            "mail_plugin_gmail.message_page",
+            {"title": title, "message": message, "kind": kind, "db": request.db},
+        )
+        response.status_code = status
+        return response
+
+    def _refusal(self, redirect, scope):
+        """The page to show instead of the consent form, or None when the user may consent."""
+        codes = request.env["mail.plugin.auth.code"]
+        if not request.env["mail.plugin.connection"]._feature_enabled():
+            return self._message(
+                _("The mail plugin is not enabled"),
+                _(
+                    "An administrator must activate Mail Plugin in Settings, General Settings, "
+                    "Integrations, before the add-on can connect to this database."
+                ),
+                status=404,
+            )
+        if scope not in SCOPES:
+            return self._message(
+                _("Unknown access scope"),
+                _("This add-on asked for an access this database does not grant."),
+                status=400,
+            )
+        if not codes._is_redirect_allowed(redirect):
+            _logger.warning("mail plugin: sign-in refused for unknown callback %r", redirect)
+            return self._message(
+                _("Unknown add-on"),
+                _(
+                    "The sign-in was started by an application this database does not know, so "
+                    "no access was given. If it is your company's own add-on, an administrator "
+                    "can allow its address in Settings, under Mail Plugin."
+                ),
+                status=400,
+            )
+        if request.env.user._is_public():
+            return None
+        if not request.env.user._is_internal():
+            return self._message(
+                _("Access refused"),
+                _("Only internal users of this database can connect a mail add-on."),
+                status=403,
+            )
+        return None
+
+    @staticmethod
+    def _with_params(url, params):
+        url = url or SUCCESS_PATH
+        return url + ("&" if "?" in url else "?") + urlencode(params)
+
+    @http.route("/mail_plugin/auth", type="http", auth="public", methods=["GET"], website=False)
+    def auth_page(self, redirect=None, friendlyname=None, state=None, scope="outlook", **kwargs):
+        """The consent page the add-on opens in the user's browser."""
+        refusal = self._refusal(redirect, scope)
+        if refusal:
+            return refusal
+        if request.env.user._is_public():
+            return request.redirect(
+                "/web/login?" + urlencode({"redirect": request.httprequest.full_path}), 303
+            )
+        client_name = (friendlyname or _("Mail Plugin"))[:64]
+        response = request.render(
+            "mail_plugin_gmail.consent_page",
+            {
+                "client_name": client_name,
+                "user": request.env.user,
+                "db": request.db,
+                "redirect": redirect or "",
+                "scope": scope,
+                "state": state or "",
+                "friendlyname": friendlyname or "",
+            },
+        )
+        # The page must not be framed: its Allow button is the whole grant.
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        return response
+
+    @http.route(
+        "/mail_plugin/auth/confirm", type="http", auth="public", methods=["POST"], website=False
+    )
+    def auth_confirm(self, redirect=None, friendlyname=None, state=None, scope="outlook", **kw):
+        """Allow or Deny: back to the add-on's callback with a code, or with success=0."""
+        refusal = self._refusal(redirect, scope)
+        if refusal:
+            return refusal
+        if request.env.user._is_public():
+            return self._message(
+                _("Session expired"), _("Sign in to Odoo again, then retry from the add-on."),
+                status=403,
+            )
+        params = {}
+        if kw.get("do"):
+            code = request.env["mail.plugin.auth.code"]._issue(
+                request.env.user, scope, redirect, (friendlyname or "Mail Plugin")[:64]
+            )
+            params = {"success": 1, "auth_code": code}
+        else:
+            params = {"success": 0}
+        if state is not None:
+            params["state"] = state
+        return werkzeug.utils.redirect(self._with_params(redirect, params), 303)
+
+    @http.route(SUCCESS_PATH, type="http", auth="public", methods=["GET"], website=False)
+    def auth_success(self, success=None, **kwargs):
+        """Where the browser lands when the add-on gave no callback of its own."""
+        if not request.env["mail.plugin.connection"]._feature_enabled():
+            raise werkzeug.exceptions.NotFound()
+        if success == "1":
+            return self._message(
+                _("Success!"),
+                _("Your mail add-on is connected to Odoo. You can close this window."),
+                kind="success",
+            )
+        return self._message(
+            _("Not connected"),
+            _("Access was denied, so the add-on is not connected. You can close this window."),
+        )
+
+    @http.route(
+        "/mail_plugin/auth/access_token", type="json", auth="public", methods=["POST"], cors="*",
+        save_session=False,
+    )
+    def auth_access_token(self, auth_code=None, **kwargs):
+        """Exchange a sign-in code for an access token (the add-on also probes this route)."""
+        if not request.env["mail.plugin.connection"]._feature_enabled():
+            raise werkzeug.exceptions.NotFound()
+        if auth_code is None:
+            return {"error": _("Invalid code")}  # the add-on's reachability probe
+        key = request.env["mail.plugin.auth.code"]._exchange(auth_code)
+        if not key:
+            return {"error": _("Invalid code")}
+        return {"access_token": key}

@@ -1,0 +1,13 @@
+from odoo.exceptions import UserError
+
+
+class MailPluginError(UserError):
+    """An error the add-on gets as a clean JSON-RPC error.
+
+    ``status`` is the HTTP status of the answer; the JSON-RPC envelope stays the same,
+    so the add-on and scripts can rely on ``error.data.message``.
+    """
+
+    def __init__(self, message, status=200):
+        super().__init__(message)
+        self.status = status

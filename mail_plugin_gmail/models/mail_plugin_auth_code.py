@@ -1,0 +1,140 @@
+import fnmatch
+import hashlib
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+CODE_LIFETIME = timedelta(minutes=3)
+REDIRECT_PATTERNS_PARAM = "mail_plugin_gmail.redirect_patterns"
+# The Gmail add-on's OAuth callback on Google Apps Script: one fixed shape, any script id.
+GMAIL_CALLBACK = re.compile(r"^https://script\.google\.com/macros/d/[A-Za-z0-9_-]{10,200}/usercallback$")
+SUCCESS_PATH = "/mail_plugin/auth/success"
+# Client scopes the consent page accepts, and the API key scope each one gets.
+SCOPES = {"outlook": "odoo.plugin.outlook"}
+
+
+def code_digest(code):
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class MailPluginAuthCode(models.Model):
+    """A one-time code the consent page hands to the add-on, exchanged for a token.
+
+    Only the hash is kept; the code is bound to its user, scope and redirect, lives three
+    minutes and works once. A second use revokes the token the first one produced.
+    """
+
+    _name = "mail.plugin.auth.code"
+    _description = "Mail Plugin Authorization Code"
+    _log_access = False
+
+    code_hash = fields.Char(required=True, readonly=True, index=True)
+    user_id = fields.Many2one("res.users", required=True, readonly=True, ondelete="cascade")
+    scope = fields.Char(required=True, readonly=True)
+    redirect_uri = fields.Char(readonly=True)
+    client_name = fields.Char(readonly=True)
+    expires_at = fields.Datetime(required=True, readonly=True)
+    used_at = fields.Datetime(readonly=True)
+    connection_id = fields.Many2one("mail.plugin.connection", readonly=True, ondelete="set null")
+
+    _sql_constraints = [("code_hash_unique", "UNIQUE(code_hash)", "Codes are unique.")]
+
+    @api.model
+    def _is_redirect_allowed(self, redirect):
+        """Codes only go to the Gmail add-on, our own success page, or what an admin allowed."""
+        if not redirect:
+            return True  # the success page of this module
+        if len(redirect) > 2048 or any(c in redirect for c in "\r\n\t\\ "):
+            return False
+        if GMAIL_CALLBACK.match(redirect):
+            return True
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        if redirect in (SUCCESS_PATH, base_url.rstrip("/") + SUCCESS_PATH):
+            return True
+        return any(fnmatch.fnmatchcase(redirect, pattern) for pattern in self._admin_patterns())
+
+    @api.model
+    def _admin_patterns(self):
+        raw = self.env["ir.config_parameter"].sudo().get_param(REDIRECT_PATTERNS_PARAM) or ""
+        return [p.strip() for p in re.split(r"[\s,]+", raw) if p.strip().startswith("https://")]
+
+    @api.model
+    def _issue(self, user, scope, redirect, client_name):
+        """Return a new clear code for ``user``; only its hash is stored."""
+        code = secrets.token_urlsafe(32)
+        self.sudo().create(
+            {
+                "code_hash": code_digest(code),
+                "user_id": user.id,
+                "scope": SCOPES[scope],
+                "redirect_uri": redirect or SUCCESS_PATH,
+                "client_name": client_name,
+                "expires_at": fields.Datetime.now() + CODE_LIFETIME,
+            }
+        )
+        return code
+
+    @api.model
+    def _exchange(self, code):
+        """Trade a code for an API key. Returns the key, or None with the reason logged.
+
+        The UPDATE ... WHERE used_at IS NULL is the single-use guard: two workers racing on
+        one code serialise on the row, and only one of them sees it unused.
+        """
+        if not isinstance(code, str) or not 20 <= len(code) <= 128:
+            return None
+        digest = code_digest(code)
+        cr = self.env.cr
+        cr.execute(
+            """
+            UPDATE mail_plugin_auth_code SET used_at = %(now)s
+             WHERE code_hash = %(digest)s AND used_at IS NULL AND expires_at > %(now)s
+            RETURNING id
+            """,
+            {"digest": digest, "now": fields.Datetime.now()},
+        )
+        row = cr.fetchone()
+        if not row:
+            self._handle_rejected(digest)
+            return None
+        # sudo: the code was just proven; the token is issued for the code's user only.
+        auth_code = self.sudo().browse(row[0])
+        user = auth_code.user_id
+        if not user.active or user.share:
+            _logger.warning("mail plugin: code for inactive or external user #%s refused", user.id)
+            return None
+        connection, key = self.env["mail.plugin.connection"].sudo()._create_for_user(
+            user, auth_code.client_name or "Mail Plugin"
+        )
+        auth_code.connection_id = connection
+        return key
+
+    def _handle_rejected(self, digest):
+        self.env.cr.execute(
+            "SELECT id, used_at IS NOT NULL FROM mail_plugin_auth_code WHERE code_hash = %s",
+            [digest],
+        )
+        row = self.env.cr.fetchone()
+        if row and row[1]:
+            # sudo: a replayed code means it leaked; revoke what it produced (RFC 9700 §4.2.4).
+            replayed = self.sudo().browse(row[0])
+            _logger.warning(
+                "mail plugin: authorization code replayed for user #%s; its token is revoked",
+                replayed.user_id.id,
+            )
+            if replayed.connection_id:
+                replayed.connection_id.apikey_id._remove()
+        else:
+            _logger.info("mail plugin: unknown or expired authorization code refused")
+
+    @api.autovacuum
+    def _gc_expired_codes(self):
+        self.env.cr.execute(
+            "DELETE FROM mail_plugin_auth_code WHERE expires_at < %s - interval '1 day'",
+            [fields.Datetime.now()],
+        )

@@ -1,0 +1,162 @@
+import hashlib
+import hmac
+import logging
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.tools import sql
+from odoo.exceptions import AccessError
+
+_logger = logging.getLogger(__name__)
+
+# Scope of the API keys handed to mail add-ons; Odoo's own module and the add-ons use it.
+TOKEN_SCOPE = "odoo.plugin.outlook"
+ENABLED_PARAM = "mail_plugin_gmail.enabled"
+
+
+def token_digest(token):
+    """Tokens are 160-bit random secrets, so one SHA-256 is a sound verifier for them;
+    Odoo's API key hash (PBKDF2) is built for low-entropy passwords and costs ~10 ms."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class MailPluginConnection(models.Model):
+    """A mail add-on signed in for a user: one per API key issued through the consent page."""
+
+    _name = "mail.plugin.connection"
+    _description = "Mail Plugin Connection"
+    _order = "create_date desc, id desc"
+    _rec_name = "client_name"
+
+    apikey_id = fields.Many2one(
+        "res.users.apikeys", required=True, readonly=True, ondelete="cascade", index=True
+    )
+    user_id = fields.Many2one(
+        "res.users", required=True, readonly=True, ondelete="cascade", index=True
+    )
+    client_name = fields.Char(required=True, readonly=True)
+    key_digest = fields.Char(required=True, readonly=True, copy=False, groups="base.group_system")
+    last_use = fields.Datetime(readonly=True)
+
+    _sql_constraints = [
+        ("key_digest_unique", "UNIQUE(key_digest)", "A token can belong to one connection only."),
+    ]
+
+    def init(self):
+        # Odoo creates no foreign key towards res_users_apikeys (not an ORM-made table); this
+        # one makes revoking a key delete its connection, whoever removes the key and how.
+        if not sql.constraint_definition(self.env.cr, self._table, "mail_plugin_connection_apikey_fk"):
+            self.env.cr.execute(
+                """
+                ALTER TABLE mail_plugin_connection ADD CONSTRAINT mail_plugin_connection_apikey_fk
+                FOREIGN KEY (apikey_id) REFERENCES res_users_apikeys(id) ON DELETE CASCADE
+                """
+            )
+
+    @api.model
+    def _feature_enabled(self):
+        return bool(self.env["ir.config_parameter"].sudo().get_param(ENABLED_PARAM))
+
+    @api.model
+    def _create_for_user(self, user, client_name):
+        """Issue an API key for ``user`` and record it; returns the clear key (shown once)."""
+        name = _("Mail Plugin: %s", client_name)
+        key = self.env["res.users.apikeys"].with_user(user)._generate(TOKEN_SCOPE, name)
+        self.env.cr.execute(
+            "SELECT id FROM res_users_apikeys WHERE user_id = %s AND index = %s "
+            "ORDER BY id DESC LIMIT 1",
+            [user.id, key[:8]],
+        )
+        apikey_id = self.env.cr.fetchone()[0]
+        connection = self.sudo().create(
+            {
+                "apikey_id": apikey_id,
+                "user_id": user.id,
+                "client_name": client_name,
+                "key_digest": token_digest(key),
+            }
+        )
+        return connection, key
+
+    @api.model
+    def _authenticate_token(self, token):
+        """Return the id of the internal, active user owning ``token``, or None.
+
+        One indexed query; the API key must still exist (revoking it deletes the connection
+        through the foreign key), so revocation is immediate on every worker and server.
+        """
+        if not token or len(token) > 256:
+            return None
+        digest = token_digest(token)
+        self.env.cr.execute(
+            """
+            SELECT c.id, c.key_digest, u.id
+              FROM mail_plugin_connection c
+              JOIN res_users_apikeys k ON k.id = c.apikey_id
+              JOIN res_users u ON u.id = k.user_id
+             WHERE c.key_digest = %s AND k.scope = %s AND u.active AND NOT u.share
+            """,
+            [digest, TOKEN_SCOPE],
+        )
+        row = self.env.cr.fetchone()
+        if row and hmac.compare_digest(row[1], digest):
+            self._touch(row[0])
+            return row[2]
+        return self._adopt_legacy_key(token)
+
+    def _touch(self, connection_id):
+        """Record the last use at most once a minute, never waiting on another request."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """
+                    UPDATE mail_plugin_connection SET last_use = %(now)s
+                     WHERE id = (SELECT id FROM mail_plugin_connection
+                                  WHERE id = %(id)s AND (last_use IS NULL OR
+                                        last_use < %(now)s - interval '1 minute')
+                                  FOR UPDATE SKIP LOCKED)
+                    """,
+                    {"id": connection_id, "now": fields.Datetime.now()},
+                )
+        except psycopg2.Error:
+            pass  # another request recorded the use meanwhile
+
+    @api.model
+    def _adopt_legacy_key(self, token):
+        """Accept a plugin key issued before this module (e.g. by Odoo's mail_plugin) once
+        through Odoo's slow check, and record it so later checks take the fast path."""
+        uid = self.env["res.users.apikeys"]._check_credentials(scope=TOKEN_SCOPE, key=token)
+        if not uid:
+            return None
+        user = self.env["res.users"].browse(uid)
+        if user.share:
+            return None
+        self.env.cr.execute(
+            """
+            SELECT k.id FROM res_users_apikeys k
+             WHERE k.user_id = %s AND k.index = %s AND k.scope = %s
+               AND NOT EXISTS (SELECT 1 FROM mail_plugin_connection c WHERE c.apikey_id = k.id)
+            """,
+            [uid, token[:8], TOKEN_SCOPE],
+        )
+        candidates = self.env.cr.fetchall()
+        if len(candidates) == 1:
+            self.create(
+                {
+                    "apikey_id": candidates[0][0],
+                    "user_id": uid,
+                    "client_name": "Mail Plugin",
+                    "key_digest": token_digest(token),
+                }
+            )
+        return uid
+
+    def action_revoke(self):
+        """Delete the API keys behind these connections (the connections go with them)."""
+        if not self.env.is_system() and self.user_id != self.env.user:
+            raise AccessError(_("You can only revoke your own mail plugin connections."))
+        # sudo: API keys are not writable through the ORM by anyone; the check above limits
+        # this to the owner or an administrator, as Odoo's own key removal does.
+        self.sudo().apikey_id._remove()
+        return True

@@ -1,0 +1,73 @@
+import html
+import re
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import requests
+
+from odoo.tests import HttpCase, new_test_user
+
+GMAIL_CALLBACK = "https://script.google.com/macros/d/AKfycbz1a2b3c4d5e6f7g8h9/usercallback"
+
+
+class MailPluginHttpCase(HttpCase):
+    """Drives the module as the add-on and a browser do: plain HTTP, no session for the add-on."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.enabled", True)
+        cls.user = new_test_user(
+            cls.env, login="mp_alice", password="mp_alice_pw1", name="Alice Plugin",
+            groups="base.group_user,base.group_partner_manager", email="alice@example.com",
+        )
+
+    # --- helpers -------------------------------------------------------------------------
+    def set_enabled(self, enabled):
+        self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.enabled", enabled)
+
+    def rpc(self, path, params=None, token=None, headers=None):
+        """A JSON-RPC call exactly as the add-on sends it; returns the ``requests`` response."""
+        self.env.flush_all()  # the server thread shares this cursor, not this ORM cache
+        all_headers = {"Content-Type": "application/json"}
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        all_headers.update(headers or {})
+        payload = {"id": 0, "jsonrpc": "2.0", "method": "call", "params": params or {}}
+        return requests.post(self.base_url() + path, json=payload, headers=all_headers, timeout=60)
+
+    def rpc_raw(self, path, data, headers=None):
+        self.env.flush_all()
+        all_headers = {"Content-Type": "application/json"}
+        all_headers.update(headers or {})
+        return requests.post(self.base_url() + path, data=data, headers=all_headers, timeout=60)
+
+    def auth_url(self, redirect=GMAIL_CALLBACK, state="st4te-token", friendlyname="Gmail", scope="outlook"):
+        params = {"redirect": redirect, "friendlyname": friendlyname, "state": state, "scope": scope}
+        return "/mail_plugin/auth?" + urlencode({k: v for k, v in params.items() if v is not None})
+
+    def consent(self, login="mp_alice", password="mp_alice_pw1", allow=True, **auth_params):
+        """Log in in a browser session, open the consent page, press Allow or Deny.
+
+        Returns the 303 response of the confirmation.
+        """
+        self.authenticate(login, password)
+        page = self.url_open(self.auth_url(**auth_params), allow_redirects=False)
+        self.assertEqual(page.status_code, 200, page.text[:500])
+        fields = {
+            name: html.unescape(value)
+            for name, value in re.findall(r"<input type=\"hidden\" name=\"(\w+)\" value=\"([^\"]*)\"", page.text)
+        }
+        fields["do"] = "1" if allow else ""
+        return self.url_open(
+            "/mail_plugin/auth/confirm", data=fields, allow_redirects=False
+        )
+
+    @staticmethod
+    def query_of(response):
+        return {k: v[0] for k, v in parse_qs(urlparse(response.headers["Location"]).query).items()}
+
+    def sign_in(self, login="mp_alice", password="mp_alice_pw1"):
+        """The whole add-on sign-in; returns the access token."""
+        code = self.query_of(self.consent(login, password))["auth_code"]
+        result = self.rpc("/mail_plugin/auth/access_token", {"auth_code": code}).json()["result"]
+        return result["access_token"]

@@ -1,0 +1,20 @@
+# Shared settings for the project's scripts. Sourced, never run.
+# Everything heavy (Odoo's source, the virtualenv, a private PostgreSQL) lives in a cache
+# directory outside the repository so that a second run, or CI on the same machine, reuses it.
+set -euo pipefail
+
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE_DIR=${MAIL_PLUGIN_GMAIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mail_plugin_gmail}
+VENV_DIR=${VENV_DIR:-$CACHE_DIR/venv}
+ODOO_BRANCH=17.0
+ODOO_UPSTREAM=${ODOO_UPSTREAM:-https://github.com/odoo/odoo.git}
+ENV_FILE=$CACHE_DIR/env.sh
+
+die() { printf '\n\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+load_env() {
+    [ -f "$ENV_FILE" ] || die "run scripts/setup first (no $ENV_FILE)"
+    # shellcheck disable=SC1090
+    . "$ENV_FILE"
+}
