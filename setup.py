@@ -1,8 +1,10 @@
 """Packages the addon as ``odoo-addon-mail_plugin_gmail`` with setuptools-odoo.
 
-``odoo/addons/mail_plugin_gmail`` is a link to the addon, the layout setuptools-odoo reads.
-setuptools-odoo's last release knows Odoo up to 16.0; 17.0 keeps 16.0's packaging rules
-(``odoo-addon-`` prefix, ``odoo.addons`` namespace), so it is declared here the same way.
+setuptools-odoo computes the distribution's metadata from the manifest (name, version,
+Odoo dependency, classifiers); the package itself is mapped to ``odoo.addons`` here, so the
+addon stays at the top of the repository instead of under an ``odoo/addons`` link tree.
+Its last release knows Odoo up to 16.0; 17.0 keeps 16.0's packaging rules, so it is
+declared the same way.
 """
 
 import setuptools
@@ -15,4 +17,12 @@ if "17.0" not in core.ODOO_VERSION_INFO:
         pkg_version_specifier=">=17.0dev,<17.1dev",
     )
 
-setuptools.setup(odoo_addon=True)
+ADDON = "mail_plugin_gmail"
+keywords = core.get_addon_setuptools_keywords(ADDON)
+keywords.pop("namespace_packages", None)
+keywords["packages"] = [
+    "odoo.addons." + package
+    for package in setuptools.find_packages(include=[ADDON, ADDON + ".*"])
+]
+keywords["package_dir"] = {"odoo.addons." + ADDON: ADDON}
+setuptools.setup(**keywords)

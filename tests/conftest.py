@@ -120,7 +120,10 @@ def live_server():
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
         log.close()
-        with _pg_connect("postgres") as conn:
-            conn.autocommit = True
+        conn = _pg_connect("postgres")
+        conn.autocommit = True
+        try:
             with conn.cursor() as cr:
                 cr.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        finally:
+            conn.close()
