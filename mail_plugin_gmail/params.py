@@ -1,0 +1,89 @@
+"""Checks for the add-on's parameters: each returns the clean value or raises MailPluginError.
+
+The add-on sends ``null`` (older generation) or ``false`` (newer one) for "no value"; both are
+read as None. Every message names the parameter so that a caller knows what to fix.
+"""
+
+import base64
+import binascii
+
+from odoo import _
+from odoo.tools import email_normalize
+
+from .exceptions import MailPluginError
+
+MAX_TEXT = 1024  # names, subjects, search terms
+MAX_HTML = 5 * 1024 * 1024  # an email body
+
+
+def is_absent(value):
+    return value is None or value is False or value == ""
+
+
+def as_id(value, name, required=True):
+    """A database id: a positive integer (a digit string is accepted, as JSON clients vary)."""
+    if is_absent(value):
+        if required:
+            raise MailPluginError(_("Missing parameter: %s", name))
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise MailPluginError(_("Invalid parameter %s: a positive record id is expected", name))
+    return value
+
+
+def as_text(value, name, required=True, max_length=MAX_TEXT):
+    if is_absent(value):
+        if required:
+            raise MailPluginError(_("Missing parameter: %s", name))
+        return ""
+    if not isinstance(value, str):
+        raise MailPluginError(_("Invalid parameter %s: a text is expected", name))
+    if len(value) > max_length:
+        raise MailPluginError(
+            _("Invalid parameter %(name)s: longer than %(max)s characters", name=name, max=max_length)
+        )
+    if "\x00" in value:
+        raise MailPluginError(_("Invalid parameter %s: it contains a null character", name))
+    return value
+
+
+def as_email(value, name, required=True):
+    """A single address, returned normalized (lower case, no display name)."""
+    text = as_text(value, name, required=required, max_length=320)
+    if not text:
+        return ""
+    normalized = email_normalize(text, strict=True)
+    if not normalized:
+        raise MailPluginError(_("Invalid parameter %s: not an email address", name))
+    return normalized
+
+
+def as_attachments(value, name="attachments", max_bytes=None):
+    """``[[filename, base64], ...]`` decoded to ``[(filename, bytes), ...]``."""
+    if is_absent(value):
+        return []
+    if not isinstance(value, list):
+        raise MailPluginError(_("Invalid parameter %s: a list of [name, content] pairs is expected", name))
+    decoded, total = [], 0
+    for item in value:
+        if (
+            not isinstance(item, list | tuple)
+            or len(item) != 2
+            or not isinstance(item[0], str)
+            or not isinstance(item[1], str)
+        ):
+            raise MailPluginError(_("Invalid parameter %s: each attachment is [name, base64 content]", name))
+        filename = as_text(item[0], name, max_length=255) or "attachment"
+        try:
+            content = base64.b64decode(item[1], validate=True)
+        except (binascii.Error, ValueError):
+            raise MailPluginError(_("Invalid attachment %s: its content is not valid base64", filename))
+        total += len(content)
+        if max_bytes is not None and total > max_bytes:
+            raise MailPluginError(
+                _("The attachments exceed the size limit of %s MB", round(max_bytes / 1024 / 1024, 1))
+            )
+        decoded.append((filename, content))
+    return decoded
