@@ -1,8 +1,7 @@
 from odoo import _, http
+from odoo.addons.web.controllers.action import Action
 from odoo.exceptions import MissingError
 from odoo.http import request
-
-from odoo.addons.web.controllers.action import Action
 
 from ..exceptions import MailPluginError
 from ..params import MAX_HTML, as_attachments, as_email, as_id, as_text, is_absent
@@ -52,7 +51,8 @@ class MailPluginRecordsController(http.Controller):
             body = as_text(kwargs["body"], "body", required=False, max_length=MAX_HTML)
             timestamp = kwargs.get("timestamp")
             if not is_absent(timestamp) and (
-                isinstance(timestamp, bool) or not isinstance(timestamp, int | float)
+                isinstance(timestamp, bool)
+                or not isinstance(timestamp, int | float)
                 or not 0 < timestamp < 10**14
             ):
                 raise MailPluginError(_("Invalid parameter timestamp: milliseconds since 1970 are expected"))

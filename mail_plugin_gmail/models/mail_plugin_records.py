@@ -122,8 +122,10 @@ class MailPluginRecords(models.AbstractModel):
             if recurring and lead.recurring_revenue:
                 description = _(
                     "%(revenue)s + %(recurring)s %(plan)s at %(probability)s %%",
-                    revenue=revenue, recurring=row["recurring_revenue"],
-                    plan=row["recurring_plan"], probability=probability,
+                    revenue=revenue,
+                    recurring=row["recurring_revenue"],
+                    plan=row["recurring_plan"],
+                    probability=probability,
                 )
             else:
                 description = _("%(revenue)s at %(probability)s %%", revenue=revenue, probability=probability)
@@ -139,13 +141,15 @@ class MailPluginRecords(models.AbstractModel):
         rows = []
         for task in tasks:
             project_name = project_names.get(task.project_id.id, "")
-            rows.append({
-                "task_id": task.id,  # older add-on
-                "id": task.id,
-                "name": task.name,
-                "project_name": project_name,
-                "projectName": project_name,  # label of the 2026 add-on's search card
-            })
+            rows.append(
+                {
+                    "task_id": task.id,  # older add-on
+                    "id": task.id,
+                    "name": task.name,
+                    "project_name": project_name,
+                    "projectName": project_name,  # label of the 2026 add-on's search card
+                }
+            )
         return rows
 
     @api.model
@@ -195,10 +199,12 @@ class MailPluginRecords(models.AbstractModel):
         """
         domain = [("partner_id", "in", family.ids)]
         if model == "crm.lead" and partner.email_normalized:
-            domain = expression.OR([
-                domain,
-                [("partner_id", "=", False), ("email_normalized", "=", partner.email_normalized)],
-            ])
+            domain = expression.OR(
+                [
+                    domain,
+                    [("partner_id", "=", False), ("email_normalized", "=", partner.email_normalized)],
+                ]
+            )
         return domain
 
     @api.model
@@ -243,12 +249,14 @@ class MailPluginRecords(models.AbstractModel):
     def _search_term_domain(self, model, term):
         domain = [("name", "ilike", term)]
         if model == "crm.lead":
-            domain = expression.OR([
-                domain,
-                [("email_from", "ilike", term)],
-                [("partner_name", "ilike", term)],
-                [("contact_name", "ilike", term)],
-            ])
+            domain = expression.OR(
+                [
+                    domain,
+                    [("email_from", "ilike", term)],
+                    [("partner_name", "ilike", term)],
+                    [("contact_name", "ilike", term)],
+                ]
+            )
         return domain
 
     @api.model
@@ -304,10 +312,12 @@ class MailPluginRecords(models.AbstractModel):
     @api.model
     def _attach(self, record, attachments):
         if attachments:
-            self.env["ir.attachment"].create([
-                {"name": name, "raw": content, "res_model": record._name, "res_id": record.id}
-                for name, content in attachments
-            ])
+            self.env["ir.attachment"].create(
+                [
+                    {"name": name, "raw": content, "res_model": record._name, "res_id": record.id}
+                    for name, content in attachments
+                ]
+            )
 
     # ------------------------------------------------------------------------------------
     # log_mail_content
@@ -419,14 +429,16 @@ class MailPluginRecords(models.AbstractModel):
     def _create_lead(self, partner, subject, body, attachments=()):
         self._check_app("crm.lead")
         leads = self._in_company(self.env["crm.lead"], partner.company_id)
-        lead = leads.create({
-            "name": html2plaintext(subject or "").strip()
-            or _("Opportunity for %s", partner.display_name),
-            "type": "opportunity",
-            "partner_id": partner.id,
-            "description": self._sanitize_email_html(body),
-            "user_id": self.env.uid,
-        })
+        lead = leads.create(
+            {
+                "name": html2plaintext(subject or "").strip()
+                or _("Opportunity for %s", partner.display_name),
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "description": self._sanitize_email_html(body),
+                "user_id": self.env.uid,
+            }
+        )
         self._attach(lead, attachments)
         return lead
 
@@ -446,13 +458,15 @@ class MailPluginRecords(models.AbstractModel):
         except AccessError as exc:
             raise MailPluginError(_("You are not allowed to see this project.")) from exc
         tasks = self._in_company(self.env["project.task"], project.company_id)
-        task = tasks.create({
-            "name": html2plaintext(subject or "").strip() or _("Task for %s", partner.display_name),
-            "project_id": project.id,
-            "partner_id": partner.id,
-            "description": self._sanitize_email_html(body),
-            "user_ids": [Command.link(self.env.uid)],
-        })
+        task = tasks.create(
+            {
+                "name": html2plaintext(subject or "").strip() or _("Task for %s", partner.display_name),
+                "project_id": project.id,
+                "partner_id": partner.id,
+                "description": self._sanitize_email_html(body),
+                "user_ids": [Command.link(self.env.uid)],
+            }
+        )
         self._attach(task, attachments)
         return task
 
@@ -460,12 +474,14 @@ class MailPluginRecords(models.AbstractModel):
     def _create_ticket(self, partner, subject, body, attachments=()):
         self._check_app("helpdesk.ticket")
         tickets = self._in_company(self.env["helpdesk.ticket"], partner.company_id)
-        ticket = tickets.create({
-            "name": html2plaintext(subject or "").strip() or _("Ticket for %s", partner.display_name),
-            "partner_id": partner.id,
-            "description": self._sanitize_email_html(body),
-            "user_id": self.env.uid,
-        })
+        ticket = tickets.create(
+            {
+                "name": html2plaintext(subject or "").strip() or _("Ticket for %s", partner.display_name),
+                "partner_id": partner.id,
+                "description": self._sanitize_email_html(body),
+                "user_id": self.env.uid,
+            }
+        )
         self._attach(ticket, attachments)
         return ticket
 
@@ -495,4 +511,3 @@ class MailPluginRecords(models.AbstractModel):
             "target": "current",
             "context": {},
         }
-
