@@ -6,6 +6,8 @@ from odoo.http import request
 from ..exceptions import MailPluginError
 from ..params import MAX_HTML, as_attachments, as_email, as_id, as_text, is_absent
 
+MAX_HEADER = 64 * 1024
+
 
 def json_route(path):
     return http.route(path, type="json", auth="mail_plugin", cors="*", save_session=False)
@@ -56,8 +58,9 @@ class MailPluginRecordsController(http.Controller):
                 or not 0 < timestamp < 10**14
             ):
                 raise MailPluginError(_("Invalid parameter timestamp: milliseconds since 1970 are expected"))
+            # Raw header values: a long list of recipients easily passes the usual text limit.
             email = {
-                key: as_text(kwargs.get(key), key, required=False)
+                key: as_text(kwargs.get(key), key, required=False, max_length=MAX_HEADER)
                 for key in ("email_from", "email_to", "email_cc", "subject", "application_name")
             }
             email["date"] = not is_absent(timestamp) and records_model()._date_from_timestamp(timestamp)

@@ -13,6 +13,7 @@ from ..exceptions import MailPluginError
 # Rows shown per section in partner/get: the add-on displays five and a "Show all" link.
 PARTNER_LIST_LIMIT = 5
 SEARCH_LIMIT = 30
+MAX_SEARCH_LIMIT = 200
 DEFAULT_MAX_ATTACHMENT_MB = 25
 MAX_ATTACHMENT_PARAM = "mail_plugin_gmail.max_attachment_mb"
 
@@ -21,6 +22,10 @@ MAX_ATTACHMENT_PARAM = "mail_plugin_gmail.max_attachment_mb"
 LEGACY_FORM_ACTIONS = {
     "crm_mail_plugin.crm_lead_action_form_edit": ("crm.lead", "crm.crm_lead_view_form"),
     "project_mail_plugin.project_task_action_form_edit": ("project.task", "project.view_task_form2"),
+    "helpdesk_mail_plugin.helpdesk_ticket_action_form_edit": (
+        "helpdesk.ticket",
+        "helpdesk.helpdesk_ticket_view_form",
+    ),
 }
 
 
@@ -282,7 +287,8 @@ class MailPluginRecords(models.AbstractModel):
         if not terms and model != "project.project":
             return [[], 0]
         domain = expression.OR([self._search_term_domain(model, term) for term in terms]) if terms else []
-        limit = limit or SEARCH_LIMIT
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_SEARCH_LIMIT:
+            limit = SEARCH_LIMIT
         order = None if model == "project.project" else "create_date desc, id desc"
         found = records.search(domain, limit=limit, order=order)
         total = len(found) if len(found) < limit else records.search_count(domain)
