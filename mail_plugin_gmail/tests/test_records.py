@@ -508,3 +508,15 @@ class TestAppRecords(RecordsCase):
         params = {"email_body": "<p>Hi</p>", "email_subject": "B deal", "partner_id": contact.id}
         result = self.result(self.rpc("/mail_plugin/lead/create", params, token=token))
         self.assertEqual(self.env["crm.lead"].browse(result["id"]).company_id, company_b)
+
+    def test_partner_records_follow_access_rights(self):
+        """No CRM rights: no section. A salesman sees only the leads he may read."""
+        records = self.env["mail.plugin.records"]
+        clerk = new_test_user(self.env, login="mp_clerk", groups="base.group_user")
+        self.assertNotIn("leads", records.with_user(clerk)._partner_records_data(self.carl))
+        salesman = new_test_user(self.env, login="mp_bob", groups="sales_team.group_sale_salesman")
+        colleague = new_test_user(self.env, login="mp_carol", groups="sales_team.group_sale_salesman")
+        mine = self.make_leads(1, user_id=salesman.id)
+        self.make_leads(2, user_id=colleague.id)
+        data = records.with_user(salesman)._partner_records_data(self.carl)
+        self.assertEqual(([row["id"] for row in data["leads"]], data["lead_count"]), (mine.ids, 1))
