@@ -11,8 +11,6 @@ from odoo import _, api, fields, models
 from odoo.http import db_filter, request
 from odoo.service import db as db_service
 
-from .mail_plugin_connection import ENABLED_PARAM
-
 _logger = logging.getLogger(__name__)
 
 # Every path under the database's address that the Apps Script add-on fetches, in both of its
@@ -124,6 +122,15 @@ class MailPluginDiagnostic(models.TransientModel):
         [("ok", "Ready"), ("warning", "Works, with warnings"), ("error", "Will not connect")],
         readonly=True,
     )
+    report_html = fields.Html(compute="_compute_report_html", sanitize=False)
+
+    @api.depends("line_ids")
+    def _compute_report_html(self):
+        """The lines as a table whose long messages and hints wrap (a list view cuts them)."""
+        for report in self:
+            report.report_html = self.env["ir.qweb"]._render(
+                "mail_plugin_gmail.diagnostic_report", {"lines": report.line_ids}
+            )
 
     # --- the checks ------------------------------------------------------------------------
     @api.model

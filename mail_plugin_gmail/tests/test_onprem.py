@@ -1,7 +1,7 @@
 import json
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import config
 
 from ..models.mail_plugin_setup import ADDON_PATHS, ADDON_RECORD_MODELS
@@ -189,10 +189,28 @@ class TestOnPremisePages(MailPluginHttpCase):
     def test_settings_button(self):
         settings = self.env["res.config.settings"].with_user(self.admin_user).create({})
         self.assertTrue(settings.mail_plugin_gmail_server_url)
-        with patch.object(type(self.env["mail.plugin.diagnostic"]), "_probe", lambda self, url: (True, "HTTP 200")):
+        diagnostic_class = type(self.env["mail.plugin.diagnostic"])
+        with patch.object(diagnostic_class, "_probe", lambda self, url: (True, "HTTP 200")):
             action = settings.action_mail_plugin_gmail_check_connection()
         report = self.env["mail.plugin.diagnostic"].browse(action["res_id"])
         self.assertEqual(action["res_model"], "mail.plugin.diagnostic")
         # web.base.url of the test server is plain http
         self.assertEqual(report.line_ids.filtered(lambda line: line.code == "https").state, "error")
+        self.assertEqual(report.state, "error")
+
+
+@tagged("post_install", "-at_install")
+class TestOnPremiseTour(HttpCase):
+    def test_check_connection_from_settings(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("mail_plugin_gmail.enabled", False)
+        diagnostic_class = type(self.env["mail.plugin.diagnostic"])
+        # The test server answers one request at a time on the test cursor: a request to itself
+        # from inside the button's request would wait for it, so the probe is stubbed here
+        # (TestOnPremisePages.test_real_probe runs the real one).
+        with patch.object(diagnostic_class, "_probe", lambda self, url: (True, "HTTP 200")):
+            self.start_tour("/web#action=base_setup.action_general_configuration",
+                            "mail_plugin_gmail_onprem_tour", login="admin")
+        self.assertEqual(params.get_param("mail_plugin_gmail.enabled"), "True")
+        report = self.env["mail.plugin.diagnostic"].search([], order="id desc", limit=1)
         self.assertEqual(report.state, "error")
