@@ -214,3 +214,42 @@ class TestOnPremiseTour(HttpCase):
         self.assertEqual(params.get_param("mail_plugin_gmail.enabled"), "True")
         report = self.env["mail.plugin.diagnostic"].search([], order="id desc", limit=1)
         self.assertEqual(report.state, "error")
+
+
+@tagged("post_install", "-at_install")
+class TestFrench(MailPluginHttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["mail_plugin_gmail"], ["fr_FR"], overwrite=True)
+
+    def test_checks_in_french(self):
+        diagnostic = self.env["mail.plugin.diagnostic"].with_context(lang="fr_FR")
+        facts = TestDiagnostics.facts(self, base_url="http://odoo.example.com", enabled=False)
+        results = {r["code"]: r for r in diagnostic._run_checks(facts, None)}
+        self.assertEqual(results["enabled"]["name"], "Mail Plugin est activé")
+        self.assertIn("n'est pas une adresse HTTPS", results["https"]["message"])
+        self.assertIn("proxy inverse", results["https"]["hint"])
+
+    def test_settings_in_french(self):
+        arch = self.env["res.config.settings"].with_context(lang="fr_FR").get_view()["arch"]
+        self.assertIn("Vérifier la connexion", arch)
+        field = self.env["res.config.settings"].with_context(lang="fr_FR").fields_get(
+            ["mail_plugin_gmail_server_url"]
+        )["mail_plugin_gmail_server_url"]
+        self.assertEqual(field["string"], "Adresse pour le module complémentaire")
+
+    def test_pages_in_french(self):
+        self.user.lang = "fr_FR"
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        consent = self.url_open(self.auth_url())
+        self.assertIn("Autoriser", consent.text)
+        self.assertIn("demande à utiliser cette base de données en tant que", consent.text)
+        success = self.url_open("/mail_plugin/auth/success?success=1")
+        self.assertIn("Succès !", success.text)
+        new_test_user(self.env, login="mp_root_fr", password="mp_root_fr_pw1", lang="fr_FR",
+                      groups="base.group_user,base.group_system")
+        self.authenticate("mp_root_fr", "mp_root_fr_pw1")
+        guide = self.url_open("/mail_plugin_gmail/setup")
+        self.assertIn("Publier le module complémentaire Gmail pour", guide.text)
