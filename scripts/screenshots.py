@@ -101,7 +101,8 @@ class Browser:
             "x": max(rect["x"] - margin, 0), "y": max(rect["y"] - margin, 0),
             "width": rect["width"] + 2 * margin, "height": rect["height"] + 2 * margin, "scale": 1,
         }
-        data = self.call("Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True)["data"]
+        shot = self.call("Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True)
+        data = shot["data"]
         Path(path).write_bytes(base64.b64decode(data))
         print(f"{path}: {Path(path).stat().st_size // 1024} KB")
 
