@@ -49,13 +49,14 @@ ADDON_LOGO = "https://raw.githubusercontent.com/odoo/mail-client-extensions/mast
 ADDON_SOURCE = "https://github.com/odoo/mail-client-extensions"
 PROBE_PATH = "/mail_plugin/auth/access_token"
 PROBE_TIMEOUT = 5
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _netloc(url):
-    """(host, port) of an address, lower-cased, with the scheme's default port filled in."""
+    """(host, port) of an address, lower-cased; the usual ports 80 and 443 count as none, so
+    that a scheme mismatch is left to the HTTPS check and only a real difference shows here."""
     parts = urlsplit(url)
-    return (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(parts.scheme)
+    port = parts.port if parts.port not in (80, 443) else None
+    return (parts.hostname or "").lower(), port
 
 
 class MailPluginSetup(models.AbstractModel):
@@ -67,6 +68,7 @@ class MailPluginSetup(models.AbstractModel):
     @api.model
     def _base_url(self):
         """The address users type in the add-on: the one Odoo builds its links with."""
+        # sudo: web.base.url is public anyway (every page links with it); only it is read.
         return (self.env["ir.config_parameter"].sudo().get_param("web.base.url") or "").rstrip("/")
 
     @api.model
@@ -136,6 +138,7 @@ class MailPluginDiagnostic(models.TransientModel):
     @api.model
     def _gather_facts(self, request_host=None):
         """The server's actual state, as the checks read it."""
+        # sudo: reads two known parameters; the report itself is for administrators only.
         params = self.env["ir.config_parameter"].sudo()
         try:
             databases = db_service.list_dbs(force=True)

@@ -95,6 +95,8 @@ class TestDiagnostics(TransactionCase):
         results = self.check(request_host="https://10.0.0.5:8069/")
         self.assertStates(results, host="error")
         self.assertIn("10.0.0.5:8069", results["host"]["message"])
+        self.assertStates(self.check(request_host="https://odoo.example.com:8069/"), host="error")
+        self.assertStates(self.check(request_host="https://www.example.com/"), host="error")
 
     def test_toggle_off(self):
         results = self.check(enabled=False, probe=lambda url: (False, "HTTP 404"))
