@@ -16,6 +16,7 @@
         "views/auth_templates.xml",
         "views/mail_plugin_connection_views.xml",
         "views/mail_plugin_setup_views.xml",
+        "wizards/mail_plugin_diagnostic_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "assets": {

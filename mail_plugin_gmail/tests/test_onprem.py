@@ -194,7 +194,9 @@ class TestOnPremisePages(MailPluginHttpCase):
         diagnostic_class = type(self.env["mail.plugin.diagnostic"])
         with patch.object(diagnostic_class, "_probe", lambda self, url: (True, "HTTP 200")):
             action = settings.action_mail_plugin_gmail_check_connection()
-        report = self.env["mail.plugin.diagnostic"].browse(action["res_id"])
+            report = self.env["mail.plugin.diagnostic"].browse(action["res_id"])
+            again = report.with_user(self.admin_user).action_check()  # the dialog's Check again
+        self.assertGreater(again["res_id"], report.id)
         self.assertEqual(action["res_model"], "mail.plugin.diagnostic")
         # web.base.url of the test server is plain http
         self.assertEqual(report.line_ids.filtered(lambda line: line.code == "https").state, "error")
