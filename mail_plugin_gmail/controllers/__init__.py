@@ -1,3 +1,6 @@
 from . import auth
 from . import data
+from . import misc
+from . import partner
 from . import records
+from . import search

@@ -5,3 +5,6 @@ from . import res_config_settings
 from . import mail_plugin_translation
 from . import mail_plugin_records
 from . import res_partner
+from . import mail_plugin_enrichment
+from . import mail_plugin_search
+from . import mail_alias_domain
