@@ -1,8 +1,11 @@
+import logging
+
 from odoo.tests import tagged
 
 from .partner_common import PartnerCase
 
 GET = "/mail_plugin/partner/get"
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -214,6 +217,15 @@ class TestPartnerGet(PartnerCase):
         with self.assertQueryCount(3):
             answer = Partner._mail_plugin_contact_answer("bob@gmail.com", "B")
         self.assertEqual(answer["partner"]["id"], -1)
+
+    def test_query_counts_over_http(self):
+        """The same over HTTP, for information: authentication adds its own queries."""
+        for email in ("jane.doe@acme-corp.test", "jane.doe@acme-corp.test", "bob@acme-corp.test"):
+            self.env.flush_all()
+            before = self.cr.sql_log_count
+            result = self.call(GET, {"email": email, "name": "X"}, self.token)
+            _logger.info("partner/get %s over HTTP: %s queries", email, self.cr.sql_log_count - before)
+            self.assertTrue(result["partner"])
 
 
 @tagged("post_install", "-at_install")

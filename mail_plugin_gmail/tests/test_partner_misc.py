@@ -166,6 +166,18 @@ class TestMiscRoutes(PartnerCase):
             self.assertIn(f"/web#id={self.jane.id}&model=res.partner&view_type=form&cids=", location)
             self.assertIn(f"cids={self.user.company_id.id}", location)
 
+    def test_redirect_to_app_record(self):
+        if "crm.lead" not in self.env:
+            self.skipTest("CRM is not installed")
+        self.user.groups_id |= self.env.ref("sales_team.group_sale_salesman_all_leads")
+        lead = self.env["crm.lead"].create({"name": "Big deal", "partner_id": self.jane.id})
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        response = self.url_open(
+            f"/mail_plugin/redirect_to_record/crm.lead/?record_id={lead.id}", allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(f"/web#id={lead.id}&model=crm.lead&view_type=form", response.headers["Location"])
+
     def test_redirect_refusals(self):
         self.authenticate("mp_alice", "mp_alice_pw1")
         cases = [
