@@ -129,6 +129,14 @@ class TestTranslations(PartnerCase):
         # texts identical in French ("Description", "Contact"...) are not sent
         self.assertEqual(set(result), {src for src in sources if french[src] != src})
 
+    def test_server_messages_in_user_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.user.lang = "fr_FR"
+        result = self.call("/mail_plugin/search_records/res.users", {"query": "x"}, self.sign_in())
+        self.assertEqual(
+            result["error"], "Le module complémentaire ne gère pas les enregistrements de « res.users »."
+        )
+
     def test_english_user_gets_nothing(self):
         self.assertEqual(self.call("/mail_plugin/get_translations", {}, self.sign_in()), {})
 
