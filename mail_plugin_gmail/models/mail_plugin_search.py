@@ -3,8 +3,6 @@ from odoo import _, api, models
 from ..exceptions import MailPluginError
 from ..params import MAX_TEXT
 
-# The models the add-on searches through search_records and opens with redirect_to_record.
-ALLOWED_MODELS = ("res.partner", "crm.lead", "project.project", "project.task", "helpdesk.ticket")
 MAX_QUERY_ITEMS = 50
 
 
@@ -16,8 +14,9 @@ class MailPluginSearch(models.AbstractModel):
 
     @api.model
     def _allowed_models(self):
-        """Models the add-on may search and open; a module adding an app extends this."""
-        return ALLOWED_MODELS
+        """Models the add-on may search and open: contacts and the apps' searchable models
+        (mail.plugin.records._searchable_models, which a module adding an app extends)."""
+        return ["res.partner", *self.env["mail.plugin.records"]._searchable_models()]
 
     @api.model
     def _check_model(self, model):
@@ -54,7 +53,10 @@ class MailPluginSearch(models.AbstractModel):
             return {"error": error.args[0]}
         if model == "res.partner":
             return self.env["res.partner"]._mail_plugin_search_records(query)
-        return self.env["mail.plugin.records"]._search_records(model, query)
+        try:
+            return self.env["mail.plugin.records"]._search_records(model, query)
+        except MailPluginError as error:
+            return {"error": error.args[0]}
 
     @api.model
     def _record_form_url(self, model, record_id):
