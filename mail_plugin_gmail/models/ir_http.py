@@ -1,17 +1,22 @@
+import inspect
 import json
 import logging
 
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
 
-from odoo import models
+from odoo import _, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from ..exceptions import MailPluginError
+from ..exceptions import MailPluginError, MailPluginRateLimited
 
 _logger = logging.getLogger(__name__)
 
 # Pages a browser opens; every other /mail_plugin/ route speaks JSON-RPC.
+# Largest JSON body accepted: the add-on sends up to 40 MB of attachments, base64-encoded.
+MAX_BODY = 64 * 1024 * 1024
+MAX_BODY_PARAM = "mail_plugin_gmail.max_request_size"
+
 HTML_PATHS = ("/mail_plugin/auth", "/mail_plugin/auth/confirm", "/mail_plugin/auth/success")
 
 
@@ -37,7 +42,9 @@ class IrHttp(models.AbstractModel):
         # and nothing else, and the request then runs as that user.
         uid = connections.sudo()._authenticate_token(token)
         if not uid:
-            _logger.info("mail plugin: invalid access token from %s", request.httprequest.remote_addr)
+            address = request.httprequest.remote_addr
+            _logger.info("mail plugin: invalid access token from %s", address)
+            cls._count_token_failure(token, address)
             raise BadRequest("Access token invalid")
         request.update_env(user=uid)
         user = request.env.user
@@ -45,23 +52,91 @@ class IrHttp(models.AbstractModel):
         request.update_context(**user.context_get(), allowed_company_ids=companies)
 
     @classmethod
+    def _authenticate(cls, endpoint):
+        try:
+            return super()._authenticate(endpoint)
+        except AccessDenied as exc:
+            # Odoo turns any other error of an auth method into "Access Denied"; ours (the
+            # rate limit) carries its own message and status.
+            if isinstance(exc.__context__, MailPluginError):
+                raise exc.__context__ from None
+            raise
+
+    @classmethod
+    def _count_token_failure(cls, token, address):
+        """Count a refused token per address and per the user its prefix names; over a limit
+        the answer becomes "too many attempts" (HTTP 429).
+
+        A valid token is never refused because of these counters: every add-on's traffic comes
+        from Google's servers, so blocking an address would lock out every user behind it,
+        while a 160-bit token cannot be guessed anyway. The counters serve to stop the noise
+        and to tell an administrator, in the log, who is trying.
+        """
+        limits = request.env["mail.plugin.rate.limit"]
+        # sudo: reads which user owns a key prefix, used only to name the counter.
+        owner = request.env["mail.plugin.connection"].sudo()._token_owner_hint(token)
+        hits = (
+            limits._hit("token_failure_address", f"address {address}"),
+            owner and limits._hit("token_failure_user", f"user #{owner}"),
+        )
+        # The refusal rolls this request back, and it wrote nothing: committing here keeps
+        # the counters also under the test runner, where their cursor nests in this one.
+        request.env.cr.commit()
+        limits._check(*hits)
+
+    @classmethod
     def _pre_dispatch(cls, rule, args):
         if is_mail_plugin_json_request():
-            cls._check_json_rpc_envelope()
+            payload = cls._check_json_rpc_envelope()
+            cls._check_endpoint_params(rule.endpoint, dict(payload.get("params") or {}, **args))
         return super()._pre_dispatch(rule, args)
 
     @staticmethod
     def _check_json_rpc_envelope():
         """Odoo answers a broken envelope with a plain-text 400 or a traceback: refuse it
-        here, as JSON, before the dispatcher reads it."""
+        here, as JSON, before the dispatcher reads it. Returns the decoded payload."""
+        max_size = int(
+            request.env["ir.config_parameter"].sudo().get_param(MAX_BODY_PARAM) or MAX_BODY
+        )
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > max_size:
+            raise MailPluginError(
+                _("Request too large: the limit is %s MB", max_size // (1024 * 1024)), status=413
+            )
+        httprequest.max_content_length = max_size
         try:
-            payload = json.loads(request.httprequest.get_data(as_text=True) or "null")
-        except ValueError as exc:
+            payload = json.loads(httprequest.get_data(as_text=True) or "null")
+        except RequestEntityTooLarge as exc:
+            raise MailPluginError(
+                _("Request too large: the limit is %s MB", max_size // (1024 * 1024)), status=413
+            ) from exc
+        except (ValueError, RecursionError) as exc:
+            # RecursionError: thousands of nested brackets.
             raise MailPluginError("Invalid JSON data", status=400) from exc
         if not isinstance(payload, dict):
             raise MailPluginError("Invalid JSON-RPC request: an object is expected", status=400)
         if not isinstance(payload.get("params", {}), dict):
             raise MailPluginError("Invalid JSON-RPC request: params must be an object", status=400)
+        return payload
+
+    @staticmethod
+    def _check_endpoint_params(endpoint, params):
+        """Python would raise a TypeError (an internal error) for a missing argument or one
+        named like the controller instance: answer with the parameter's name instead.
+        Unknown parameters stay allowed and are dropped: newer add-ons send more of them."""
+        function = getattr(endpoint, "original_endpoint", None)
+        if function is None:
+            return
+        instance_arg, *parameters = inspect.signature(function).parameters.values()
+        if instance_arg.name in params:
+            raise MailPluginError(_("Invalid parameter: %s", instance_arg.name))
+        for parameter in parameters:
+            if (
+                parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+                and parameter.default is parameter.empty
+                and parameter.name not in params
+            ):
+                raise MailPluginError(_("Missing parameter: %s", parameter.name))
 
     @classmethod
     def _handle_error(cls, exception):
@@ -97,4 +172,7 @@ class IrHttp(models.AbstractModel):
                 "data": {"name": name, "message": message, "arguments": [message]},
             },
         }
-        return request.make_json_response(body, status=status)
+        response = request.make_json_response(body, status=status)
+        if isinstance(exc, MailPluginRateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
