@@ -139,5 +139,7 @@ class MailPluginRateLimit(models.Model):
 
     @api.autovacuum
     def _gc_rate_limit_counters(self):
-        self.env.cr.execute("DELETE FROM mail_plugin_rate_limit WHERE expires_at < %s", [fields.Datetime.now()])
+        self.env.cr.execute(
+            "DELETE FROM mail_plugin_rate_limit WHERE expires_at < %s", [fields.Datetime.now()]
+        )
 
