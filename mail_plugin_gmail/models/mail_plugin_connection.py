@@ -155,6 +155,14 @@ class MailPluginConnection(models.Model):
             [uid, token[:8], TOKEN_SCOPE],
         )
         candidates = self.env.cr.fetchall()
+        # Odoo's check also accepts keys without scope (full RPC access): those are not plugin
+        # tokens, and a key made for another use must not open this API.
+        self.env.cr.execute(
+            "SELECT 1 FROM res_users_apikeys WHERE user_id = %s AND index = %s AND scope IS NULL",
+            [uid, token[:8]],
+        )
+        if not candidates or self.env.cr.fetchone():
+            return None
         if len(candidates) == 1:
             self.create(
                 {

@@ -89,7 +89,11 @@ class MailPluginRateLimit(models.Model):
             _logger.warning(
                 "mail plugin: rate limit %s reached by %s: more than %s events in %s seconds; "
                 "refused until the window ends (system parameter %s)",
-                name, subject, count, seconds, LIMIT_PARAM % name,
+                name,
+                subject,
+                count,
+                seconds,
+                LIMIT_PARAM % name,
             )
         return start + seconds - now if hits > count else 0
 
@@ -142,4 +146,3 @@ class MailPluginRateLimit(models.Model):
         self.env.cr.execute(
             "DELETE FROM mail_plugin_rate_limit WHERE expires_at < %s", [fields.Datetime.now()]
         )
-

@@ -28,8 +28,10 @@ class TestRateLimit(MailPluginHttpCase):
     def test_counter_counts_per_key_and_refuses_over_the_limit(self):
         limits = self.env["mail.plugin.rate.limit"]
         self.set_limit("confirm_user", "3/600")
-        self.assertEqual([bool(limits._hit("confirm_user", "user #1")) for _i in range(5)],
-                         [False, False, False, True, True])
+        self.assertEqual(
+            [bool(limits._hit("confirm_user", "user #1")) for _i in range(5)],
+            [False, False, False, True, True],
+        )
         self.assertFalse(limits._hit("confirm_user", "user #2"))
         self.assertEqual(self.counter("confirm_user:user #1"), 5)
 
@@ -59,7 +61,8 @@ class TestRateLimit(MailPluginHttpCase):
         limits = self.env["mail.plugin.rate.limit"]
         limits._hit("confirm_user", "user #7")
         self.env.cr.execute(
-            "UPDATE mail_plugin_rate_limit SET expires_at = %s", [fields.Datetime.now() - timedelta(seconds=1)]
+            "UPDATE mail_plugin_rate_limit SET expires_at = %s",
+            [fields.Datetime.now() - timedelta(seconds=1)],
         )
         limits._hit("confirm_user", "user #8")
         self.env.cr.execute("DELETE FROM mail_plugin_rate_limit WHERE key = 'confirm_user:user #8'")
@@ -84,7 +87,9 @@ class TestRateLimit(MailPluginHttpCase):
         self.set_limit("code_failure_address", "1/600")
         self.rpc("/mail_plugin/auth/access_token", {"auth_code": "h" * 43})  # the one allowed failure
         code = self.query_of(self.consent())["auth_code"]
-        token = self.rpc("/mail_plugin/auth/access_token", {"auth_code": code}).json()["result"]["access_token"]
+        token = self.rpc("/mail_plugin/auth/access_token", {"auth_code": code}).json()["result"][
+            "access_token"
+        ]
         self.assertTooMany(self.rpc("/mail_plugin/auth/access_token", {"auth_code": code}))
         refused = self.rpc("/mail_plugin/get_translations", token=token).json()
         self.assertIn("Access token invalid", refused["error"]["data"]["message"])
@@ -103,7 +108,9 @@ class TestRateLimit(MailPluginHttpCase):
         self.sign_in()
         code = self.query_of(self.consent())["auth_code"]
         self.assertTooMany(self.rpc("/mail_plugin/auth/access_token", {"auth_code": code}))
-        self.assertEqual(self.env["mail.plugin.connection"].sudo().search_count([("user_id", "=", self.user.id)]), 2)
+        self.assertEqual(
+            self.env["mail.plugin.connection"].sudo().search_count([("user_id", "=", self.user.id)]), 2
+        )
         # The refused code was not consumed: it works once the limit is raised.
         self.set_limit("code_exchange_user", "10/3600")
         answer = self.rpc("/mail_plugin/auth/access_token", {"auth_code": code}).json()["result"]
