@@ -4,3 +4,4 @@ from . import test_token_auth
 from . import test_ui_tours
 from . import test_rate_limit
 from . import test_attacks
+from . import test_fuzz
