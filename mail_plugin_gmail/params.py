@@ -26,7 +26,8 @@ def as_id(value, name, required=True):
         if required:
             raise MailPluginError(_("Missing parameter: %s", name))
         return None
-    if isinstance(value, str) and value.isdigit():
+    # isascii: str.isdigit() is also true for "²", which int() refuses.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise MailPluginError(_("Invalid parameter %s: a positive record id is expected", name))

@@ -2,9 +2,15 @@ import inspect
 import json
 import logging
 
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    NotFound,
+    RequestEntityTooLarge,
+    TooManyRequests,
+)
 
-from odoo import _, models
+from odoo import _, http, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
@@ -82,12 +88,19 @@ class IrHttp(models.AbstractModel):
         # The refusal rolls this request back, and it wrote nothing: committing here keeps
         # the counters also under the test runner, where their cursor nests in this one.
         request.env.cr.commit()
-        limits._check(*hits)
+        try:
+            limits._check(*hits)
+        except MailPluginRateLimited as exc:
+            # As an HTTP error, Odoo passes it through the auth step without logging a traceback.
+            raise TooManyRequests(exc.args[0], retry_after=exc.retry_after) from None
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        if is_mail_plugin_json_request():
+        # A CORS preflight (OPTIONS, no body) is answered by Odoo's dispatcher below.
+        if is_mail_plugin_json_request() and not http.is_cors_preflight(request, rule.endpoint):
             payload = cls._check_json_rpc_envelope()
+            if hasattr(request.dispatcher, "request_id"):
+                request.dispatcher.request_id = payload.get("id")  # errors echo the caller's id
             cls._check_endpoint_params(rule.endpoint, dict(payload.get("params") or {}, **args))
         return super()._pre_dispatch(rule, args)
 
@@ -150,6 +163,8 @@ class IrHttp(models.AbstractModel):
         status, code = 200, 200
         if isinstance(exc, MailPluginError):
             status, message = exc.status, exc.args[0]
+        elif isinstance(exc, TooManyRequests):
+            status, message = 429, exc.description
         elif isinstance(exc, NotFound):
             status, code, message = 404, 404, "404: Not Found"
         elif isinstance(exc, HTTPException):
@@ -173,6 +188,6 @@ class IrHttp(models.AbstractModel):
             },
         }
         response = request.make_json_response(body, status=status)
-        if isinstance(exc, MailPluginRateLimited):
-            response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, MailPluginRateLimited | TooManyRequests):
+            response.headers["Retry-After"] = str(int(exc.retry_after or 60))
         return response

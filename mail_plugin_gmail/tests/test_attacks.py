@@ -332,6 +332,20 @@ class TestAttacks(MailPluginHttpCase):
             )
             self.assertCleanError(response)
 
+    def test_cors_preflight_still_answered(self):
+        """The envelope checks must not break the browser add-ins' preflight (no body)."""
+        response = self.opener.options(
+            f"{self.base_url()}/mail_plugin/get_translations",
+            headers={"Origin": "https://outlook.office.com", "Access-Control-Request-Method": "POST"},
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 204)
+        self.assertIn("Authorization", response.headers.get("Access-Control-Allow-Headers", ""))
+
+    def test_error_echoes_request_id(self):
+        data = json.dumps({"jsonrpc": "2.0", "id": 42, "params": {"self": 1}})
+        self.assertEqual(self.rpc_raw("/mail_plugin/auth/access_token", data).json()["id"], 42)
+
     def test_oversized_body(self):
         self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.max_request_size", 1024 * 1024)
         data = json.dumps({"params": {"auth_code": "x" * (2 * 1024 * 1024)}})

@@ -11,12 +11,15 @@ examples on each run instead of the same reproducible ones.
 """
 
 import base64
+import contextlib
 import json
 import os
 import re
 
 from odoo.tests import new_test_user, tagged
 
+from .. import params
+from ..exceptions import MailPluginError
 from .common import MailPluginHttpCase
 
 try:
@@ -371,6 +374,33 @@ class TestFuzz(MailPluginHttpCase):
             self.assertNotIn("Traceback", response.text)
             if value != f"Bearer {token}":
                 self.assertNotIn("result", body, value)
+
+        run()
+
+    def test_fuzz_param_helpers(self):
+        """The shared checks return a clean value or raise MailPluginError, nothing else."""
+        if given is None:
+            self.skipTest("hypothesis is not installed (requirements-dev.txt)")
+        strategies = _strategies(self.ids)
+        checks = [
+            lambda v: params.as_id(v, "x"),
+            lambda v: params.as_id(v, "x", required=False),
+            lambda v: params.as_text(v, "x"),
+            lambda v: params.as_email(v, "x", required=False),
+            lambda v: params.as_attachments(v, max_bytes=1000),
+        ]
+        value = st.one_of(
+            strategies["_anything"], strategies["email"], strategies["attachments"], strategies["res_id"],
+            st.text(alphabet=st.characters(categories=["Nd", "No", "Zs", "Cc"]), max_size=12),
+        )  # fmt: skip
+
+        @settings(
+            max_examples=EXAMPLES * 10, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        @given(st.sampled_from(range(len(checks))), value)
+        def run(index, generated):
+            with contextlib.suppress(MailPluginError):
+                checks[index](generated)
 
         run()
 
