@@ -108,9 +108,8 @@ class IrHttp(models.AbstractModel):
     def _check_json_rpc_envelope():
         """Odoo answers a broken envelope with a plain-text 400 or a traceback: refuse it
         here, as JSON, before the dispatcher reads it. Returns the decoded payload."""
-        max_size = int(
-            request.env["ir.config_parameter"].sudo().get_param(MAX_BODY_PARAM) or MAX_BODY
-        )
+        raw_size = request.env["ir.config_parameter"].sudo().get_param(MAX_BODY_PARAM)
+        max_size = int(raw_size) if raw_size and raw_size.strip().isdigit() else MAX_BODY
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > max_size:
             raise MailPluginError(
