@@ -4,6 +4,7 @@ Data endpoints merged later are exercised when their route exists (skipped other
 reason), so the suite grows with the module.
 """
 
+import base64
 import json
 import xmlrpc.client
 from urllib.parse import urlencode
@@ -473,3 +474,64 @@ class TestAttacks(MailPluginHttpCase):
             body = self.assertCleanError(response)
             self.assertTrue("error" in body or "error" in (body.get("result") or {}), (email, body))
         self.assertEqual(self.env["res.partner"].sudo().search_count([]), before)
+
+    def test_oversized_attachments(self):
+        token = self.sign_in()
+        partner = self.env["res.partner"].create({"name": "Big Target", "email": "big@example.com"})
+        self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.max_attachment_mb", "0.001")
+        counts = (
+            self.env["mail.message"].sudo().search_count([]),
+            self.env["ir.attachment"].sudo().search_count([]),
+        )
+        big = base64.b64encode(b"x" * 4096).decode()
+        response = self.route_or_skip(
+            "/mail_plugin/log_mail_content",
+            token,
+            {
+                "model": "res.partner",
+                "res_id": partner.id,
+                "body": "x",
+                "attachments": [["a.bin", big], ["b.bin", big]],
+            },
+        )
+        body = self.assertCleanError(response)
+        self.assertIn("error", body)
+        self.assertEqual(
+            counts,
+            (
+                self.env["mail.message"].sudo().search_count([]),
+                self.env["ir.attachment"].sudo().search_count([]),
+            ),
+        )
+
+    def test_cross_company_contact_on_new_lead_or_task(self):
+        token = self.sign_in()
+        for path, extra in [
+            ("/mail_plugin/lead/create", {}),
+            ("/mail_plugin/task/create", {"project_id": 1}),
+        ]:
+            params = {"email_subject": "S", "email_body": "B", "partner_id": self.foreign_partner.id, **extra}
+            response = self.rpc(path, params, token=token)
+            if response.status_code == 404:
+                continue  # app not installed
+            body = self.assertCleanError(response)
+            self.assertTrue("error" in body or "error" in (body.get("result") or {}), (path, body))
+            self.assertNotIn("Secret Foreign Partner", response.text)
+
+    def test_foreign_project_for_new_task(self):
+        if "project.project" not in self.env:
+            self.skipTest("Project is not installed")
+        token = self.sign_in()
+        project = self.env["project.project"].create(
+            {"name": "Foreign Project", "company_id": self.other_company.id}
+        )
+        own = self.env["res.partner"].create({"name": "Own Contact", "email": "own@example.com"})
+        before = self.env["project.task"].sudo().search_count([])
+        response = self.rpc(
+            "/mail_plugin/task/create",
+            {"email_subject": "S", "email_body": "B", "partner_id": own.id, "project_id": project.id},
+            token=token,
+        )
+        body = self.assertCleanError(response)
+        self.assertTrue("error" in body or "error" in (body.get("result") or {}), body)
+        self.assertEqual(self.env["project.task"].sudo().search_count([]), before)
