@@ -11,3 +11,11 @@ class MailPluginError(UserError):
     def __init__(self, message, status=200):
         super().__init__(message)
         self.status = status
+
+
+class MailPluginRateLimited(MailPluginError):
+    """Too many attempts: HTTP 429, with the seconds to wait in ``Retry-After``."""
+
+    def __init__(self, message, retry_after=60):
+        super().__init__(message, status=429)
+        self.retry_after = int(retry_after)

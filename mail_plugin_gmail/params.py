@@ -6,6 +6,7 @@ read as None. Every message names the parameter so that a caller knows what to f
 
 import base64
 import binascii
+import re
 
 from odoo import _
 from odoo.tools import email_normalize
@@ -14,6 +15,7 @@ from .exceptions import MailPluginError
 
 MAX_TEXT = 1024  # names, subjects, search terms
 MAX_HTML = 5 * 1024 * 1024  # an email body
+SINGLE_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
 
 
 def is_absent(value):
@@ -26,7 +28,8 @@ def as_id(value, name, required=True):
         if required:
             raise MailPluginError(_("Missing parameter: %s", name))
         return None
-    if isinstance(value, str) and value.isdigit():
+    # isascii: str.isdigit() is also true for "²", which int() refuses.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise MailPluginError(_("Invalid parameter %s: a positive record id is expected", name))
@@ -55,7 +58,8 @@ def as_email(value, name, required=True):
     if not text:
         return ""
     normalized = email_normalize(text, strict=True)
-    if not normalized:
+    # Odoo's parser reads "a@b@c" as "@c": require a local part and a domain.
+    if not normalized or not SINGLE_ADDRESS.fullmatch(normalized):
         raise MailPluginError(_("Invalid parameter %s: not an email address", name))
     return normalized
 

@@ -109,6 +109,19 @@ class MailPluginAuthController(http.Controller):
             )
         params = {}
         if kw.get("do"):
+            limits = request.env["mail.plugin.rate.limit"]
+            user = request.env.user
+            hits = (
+                limits._hit("confirm_user", f"user #{user.id} ({user.login})"),
+                limits._hit("confirm_address", f"address {request.httprequest.remote_addr}"),
+            )
+            if any(hits):
+                return self._message(
+                    _("Too many attempts"),
+                    _("Too many sign-ins were started in a short time. Wait a few minutes, then "
+                      "try again from the add-on."),
+                    status=429,
+                )
             code = request.env["mail.plugin.auth.code"]._issue(
                 request.env.user, scope, redirect, (friendlyname or "Mail Plugin")[:64]
             )
@@ -145,7 +158,9 @@ class MailPluginAuthController(http.Controller):
             raise werkzeug.exceptions.NotFound()
         if auth_code is None:
             return {"error": _("Invalid code")}  # the add-on's reachability probe
-        key = request.env["mail.plugin.auth.code"]._exchange(auth_code)
+        key = request.env["mail.plugin.auth.code"]._exchange(
+            auth_code, client_address=request.httprequest.remote_addr
+        )
         if not key:
             return {"error": _("Invalid code")}
         return {"access_token": key}

@@ -1,17 +1,28 @@
+import inspect
 import json
 import logging
 
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    NotFound,
+    RequestEntityTooLarge,
+    TooManyRequests,
+)
 
-from odoo import models
+from odoo import _, http, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from ..exceptions import MailPluginError
+from ..exceptions import MailPluginError, MailPluginRateLimited
 
 _logger = logging.getLogger(__name__)
 
 # Pages a browser opens; every other /mail_plugin/ route speaks JSON-RPC.
+# Largest JSON body accepted: the add-on sends up to 40 MB of attachments, base64-encoded.
+MAX_BODY = 64 * 1024 * 1024
+MAX_BODY_PARAM = "mail_plugin_gmail.max_request_size"
+
 HTML_PATHS = ("/mail_plugin/auth", "/mail_plugin/auth/confirm", "/mail_plugin/auth/success")
 HTML_PREFIXES = ("/mail_plugin/redirect_to_record/",)
 
@@ -42,7 +53,9 @@ class IrHttp(models.AbstractModel):
         # and nothing else, and the request then runs as that user.
         uid = connections.sudo()._authenticate_token(token)
         if not uid:
-            _logger.info("mail plugin: invalid access token from %s", request.httprequest.remote_addr)
+            address = request.httprequest.remote_addr
+            _logger.info("mail plugin: invalid access token from %s", address)
+            cls._count_token_failure(token, address)
             raise BadRequest("Access token invalid")
         request.update_env(user=uid)
         user = request.env.user
@@ -50,24 +63,97 @@ class IrHttp(models.AbstractModel):
         request.update_context(**user.context_get(), allowed_company_ids=companies)
 
     @classmethod
+    def _authenticate(cls, endpoint):
+        try:
+            return super()._authenticate(endpoint)
+        except AccessDenied as exc:
+            # Odoo turns any other error of an auth method into "Access Denied"; ours (the
+            # rate limit) carries its own message and status.
+            if isinstance(exc.__context__, MailPluginError):
+                raise exc.__context__ from None
+            raise
+
+    @classmethod
+    def _count_token_failure(cls, token, address):
+        """Count a refused token per address and per the user its prefix names; over a limit
+        the answer becomes "too many attempts" (HTTP 429).
+
+        A valid token is never refused because of these counters: every add-on's traffic comes
+        from Google's servers, so blocking an address would lock out every user behind it,
+        while a 160-bit token cannot be guessed anyway. The counters serve to stop the noise
+        and to tell an administrator, in the log, who is trying.
+        """
+        limits = request.env["mail.plugin.rate.limit"]
+        # sudo: reads which user owns a key prefix, used only to name the counter.
+        owner = request.env["mail.plugin.connection"].sudo()._token_owner_hint(token)
+        hits = (
+            limits._hit("token_failure_address", f"address {address}"),
+            owner and limits._hit("token_failure_user", f"user #{owner}"),
+        )
+        # The refusal rolls this request back, and it wrote nothing: committing here keeps
+        # the counters also under the test runner, where their cursor nests in this one.
+        request.env.cr.commit()
+        try:
+            limits._check(*hits)
+        except MailPluginRateLimited as exc:
+            # As an HTTP error, Odoo passes it through the auth step without logging a traceback.
+            raise TooManyRequests(exc.args[0], retry_after=exc.retry_after) from None
+
+    @classmethod
     def _pre_dispatch(cls, rule, args):
-        # A CORS preflight (OPTIONS) has no body: Odoo answers it in super().
-        if is_mail_plugin_json_request() and request.httprequest.method != "OPTIONS":
-            cls._check_json_rpc_envelope()
+        # A CORS preflight (OPTIONS, no body) is answered by Odoo's dispatcher below.
+        if is_mail_plugin_json_request() and not http.is_cors_preflight(request, rule.endpoint):
+            payload = cls._check_json_rpc_envelope()
+            if hasattr(request.dispatcher, "request_id"):
+                request.dispatcher.request_id = payload.get("id")  # errors echo the caller's id
+            cls._check_endpoint_params(rule.endpoint, dict(payload.get("params") or {}, **args))
         return super()._pre_dispatch(rule, args)
 
     @staticmethod
     def _check_json_rpc_envelope():
         """Odoo answers a broken envelope with a plain-text 400 or a traceback: refuse it
-        here, as JSON, before the dispatcher reads it."""
+        here, as JSON, before the dispatcher reads it. Returns the decoded payload."""
+        raw_size = request.env["ir.config_parameter"].sudo().get_param(MAX_BODY_PARAM)
+        max_size = int(raw_size) if raw_size and raw_size.strip().isdigit() else MAX_BODY
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > max_size:
+            raise MailPluginError(
+                _("Request too large: the limit is %s MB", max_size // (1024 * 1024)), status=413
+            )
+        httprequest.max_content_length = max_size
         try:
-            payload = json.loads(request.httprequest.get_data(as_text=True) or "null")
-        except ValueError as exc:
+            payload = json.loads(httprequest.get_data(as_text=True) or "null")
+        except RequestEntityTooLarge as exc:
+            raise MailPluginError(
+                _("Request too large: the limit is %s MB", max_size // (1024 * 1024)), status=413
+            ) from exc
+        except (ValueError, RecursionError) as exc:
+            # RecursionError: thousands of nested brackets.
             raise MailPluginError("Invalid JSON data", status=400) from exc
         if not isinstance(payload, dict):
             raise MailPluginError("Invalid JSON-RPC request: an object is expected", status=400)
         if not isinstance(payload.get("params", {}), dict):
             raise MailPluginError("Invalid JSON-RPC request: params must be an object", status=400)
+        return payload
+
+    @staticmethod
+    def _check_endpoint_params(endpoint, params):
+        """Python would raise a TypeError (an internal error) for a missing argument or one
+        named like the controller instance: answer with the parameter's name instead.
+        Unknown parameters stay allowed and are dropped: newer add-ons send more of them."""
+        function = getattr(endpoint, "original_endpoint", None)
+        if function is None:
+            return
+        instance_arg, *parameters = inspect.signature(function).parameters.values()
+        if instance_arg.name in params:
+            raise MailPluginError(_("Invalid parameter: %s", instance_arg.name))
+        for parameter in parameters:
+            if (
+                parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+                and parameter.default is parameter.empty
+                and parameter.name not in params
+            ):
+                raise MailPluginError(_("Missing parameter: %s", parameter.name))
 
     @classmethod
     def _handle_error(cls, exception):
@@ -81,6 +167,8 @@ class IrHttp(models.AbstractModel):
         status, code = 200, 200
         if isinstance(exc, MailPluginError):
             status, message = exc.status, exc.args[0]
+        elif isinstance(exc, TooManyRequests):
+            status, message = 429, exc.description
         elif isinstance(exc, NotFound):
             status, code, message = 404, 404, "404: Not Found"
         elif isinstance(exc, HTTPException):
@@ -103,4 +191,7 @@ class IrHttp(models.AbstractModel):
                 "data": {"name": name, "message": message, "arguments": [message]},
             },
         }
-        return request.make_json_response(body, status=status)
+        response = request.make_json_response(body, status=status)
+        if isinstance(exc, MailPluginRateLimited | TooManyRequests):
+            response.headers["Retry-After"] = str(int(exc.retry_after or 60))
+        return response

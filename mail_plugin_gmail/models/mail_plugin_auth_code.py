@@ -18,6 +18,10 @@ SUCCESS_PATH = "/mail_plugin/auth/success"
 SCOPES = {"outlook": "odoo.plugin.outlook"}
 
 
+def _address(address):
+    return address and f"address {address}"
+
+
 def code_digest(code):
     return hashlib.sha256(code.encode()).hexdigest()
 
@@ -80,13 +84,17 @@ class MailPluginAuthCode(models.Model):
         return code
 
     @api.model
-    def _exchange(self, code):
+    def _exchange(self, code, client_address=None):
         """Trade a code for an API key. Returns the key, or None with the reason logged.
 
         The UPDATE ... WHERE used_at IS NULL is the single-use guard: two workers racing on
-        one code serialise on the row, and only one of them sees it unused.
+        one code serialise on the row, and only one of them sees it unused. Refused codes are
+        counted per ``client_address`` and per code owner; over the limit, the answer is a
+        "too many attempts" error instead of "Invalid code".
         """
+        limits = self.env["mail.plugin.rate.limit"]
         if not isinstance(code, str) or not 20 <= len(code) <= 128:
+            limits._enforce(limits._hit("code_failure_address", _address(client_address)))
             return None
         digest = code_digest(code)
         cr = self.env.cr
@@ -100,7 +108,11 @@ class MailPluginAuthCode(models.Model):
         )
         row = cr.fetchone()
         if not row:
-            self._handle_rejected(digest)
+            owner = self._handle_rejected(digest)
+            limits._enforce(
+                limits._hit("code_failure_address", _address(client_address)),
+                owner and limits._hit("code_failure_user", f"user #{owner}"),
+            )
             return None
         # sudo: the code was just proven; the token is issued for the code's user only.
         auth_code = self.sudo().browse(row[0])
@@ -108,6 +120,8 @@ class MailPluginAuthCode(models.Model):
         if not user.active or user.share:
             _logger.warning("mail plugin: code for inactive or external user #%s refused", user.id)
             return None
+        # Raised without keeping anything: the code stays usable until it expires.
+        limits._check(limits._hit("code_exchange_user", f"user #{user.id} ({user.login})"))
         connection, key = self.env["mail.plugin.connection"].sudo()._create_for_user(
             user, auth_code.client_name or "Mail Plugin"
         )
@@ -115,8 +129,10 @@ class MailPluginAuthCode(models.Model):
         return key
 
     def _handle_rejected(self, digest):
+        """Log a refused code and revoke what a replayed one produced; returns the id of the
+        code's user when the code is known (used or expired), else None."""
         self.env.cr.execute(
-            "SELECT id, used_at IS NOT NULL FROM mail_plugin_auth_code WHERE code_hash = %s",
+            "SELECT id, used_at IS NOT NULL, user_id FROM mail_plugin_auth_code WHERE code_hash = %s",
             [digest],
         )
         row = self.env.cr.fetchone()
@@ -131,6 +147,7 @@ class MailPluginAuthCode(models.Model):
                 replayed.connection_id.apikey_id._remove()
         else:
             _logger.info("mail plugin: unknown or expired authorization code refused")
+        return row and row[2]
 
     @api.autovacuum
     def _gc_expired_codes(self):

@@ -105,6 +105,19 @@ class MailPluginConnection(models.Model):
             return row[2]
         return self._adopt_legacy_key(token)
 
+    @api.model
+    def _token_owner_hint(self, token):
+        """The user whose plugin key starts like ``token`` (the 8-character public prefix of
+        an API key), or None: a failed check then also counts against that user."""
+        if not isinstance(token, str) or len(token) < 8:
+            return None
+        self.env.cr.execute(
+            "SELECT DISTINCT user_id FROM res_users_apikeys WHERE index = %s AND scope = %s LIMIT 2",
+            [token[:8], TOKEN_SCOPE],
+        )
+        rows = self.env.cr.fetchall()
+        return rows[0][0] if len(rows) == 1 else None
+
     def _touch(self, connection_id):
         """Record the last use at most once a minute, never waiting on another request."""
         try:
@@ -142,6 +155,14 @@ class MailPluginConnection(models.Model):
             [uid, token[:8], TOKEN_SCOPE],
         )
         candidates = self.env.cr.fetchall()
+        # Odoo's check also accepts keys without scope (full RPC access): those are not plugin
+        # tokens, and a key made for another use must not open this API.
+        self.env.cr.execute(
+            "SELECT 1 FROM res_users_apikeys WHERE user_id = %s AND index = %s AND scope IS NULL",
+            [uid, token[:8]],
+        )
+        if not candidates or self.env.cr.fetchone():
+            return None
         if len(candidates) == 1:
             self.create(
                 {

@@ -7,3 +7,6 @@ from . import test_records
 from . import test_partner
 from . import test_partner_search
 from . import test_partner_misc
+from . import test_rate_limit
+from . import test_attacks
+from . import test_fuzz
