@@ -5,3 +5,4 @@ from . import res_config_settings
 from . import mail_plugin_translation
 from . import mail_plugin_records
 from . import res_partner
+from . import res_partner_index
