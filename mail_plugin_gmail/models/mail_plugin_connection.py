@@ -122,8 +122,9 @@ class MailPluginConnection(models.Model):
                     """,
                     {"id": connection_id, "now": fields.Datetime.now(), "every": TOUCH_EVERY},
                 )
-        except psycopg2.Error:
-            pass  # another request recorded the use meanwhile
+        except psycopg2.Error as exc:
+            # Another request recorded the use meanwhile; the date is only informative.
+            _logger.debug("mail plugin: last use of connection %s not recorded: %s", connection_id, exc)
 
     @api.model
     def _adopt_legacy_key(self, token):
