@@ -28,8 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("MAIL_PLUGIN_GMAIL_CACHE")
-             or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mail_plugin_gmail")
+CACHE = Path(
+    os.environ.get("MAIL_PLUGIN_GMAIL_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mail_plugin_gmail"
+)
 BASE_MODULES = "base_setup,mail,contacts,iap_mail"
 IMPLS = {
     # name: (module, authenticated route that does no work of its own)
@@ -69,8 +71,13 @@ ENV = db_env()
 
 
 def connect(dbname, autocommit=True):
-    cnx = psycopg2.connect(dbname=dbname, host=ENV["DB_HOST"] or None, port=ENV["DB_PORT"],
-                           user=ENV["DB_USER"], password=ENV["DB_PASSWORD"])
+    cnx = psycopg2.connect(
+        dbname=dbname,
+        host=ENV["DB_HOST"] or None,
+        port=ENV["DB_PORT"],
+        user=ENV["DB_USER"],
+        password=ENV["DB_PASSWORD"],
+    )
     cnx.autocommit = autocommit
     return cnx
 
@@ -117,7 +124,7 @@ def odoo(*args, stdin=None):
         command.append(args[0])
         args = args[1:]
     command += ["-c", ENV["ODOO_RC"], *args]
-    proc = subprocess.run(command, input=stdin, text=True, capture_output=True)
+    proc = subprocess.run(command, input=stdin, text=True, capture_output=True, check=False)
     if proc.returncode:
         sys.exit(f"failed: {shlex.join(command)}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return proc
@@ -227,15 +234,34 @@ class Server:
     def __enter__(self):
         self.logfile.unlink(missing_ok=True)
         args = [
-            f"{ENV['VENV_DIR']}/bin/python", f"{ENV['ODOO_SRC']}/odoo-bin", "-c", ENV["ODOO_RC"], "-d", self.dbname, "--db-filter", f"^{self.dbname}$", "--http-interface", "127.0.0.1",
-            "--http-port", str(self.port), "--logfile", str(self.logfile), "--log-level", "warn",
-            "--log-handler", "werkzeug:INFO", "--max-cron-threads", "0",
-            "--workers", str(self.workers),
+            f"{ENV['VENV_DIR']}/bin/python",
+            f"{ENV['ODOO_SRC']}/odoo-bin",
+            "-c",
+            ENV["ODOO_RC"],
+            "-d",
+            self.dbname,
+            "--db-filter",
+            f"^{self.dbname}$",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(self.port),
+            "--logfile",
+            str(self.logfile),
+            "--log-level",
+            "warn",
+            "--log-handler",
+            "werkzeug:INFO",
+            "--max-cron-threads",
+            "0",
+            "--workers",
+            str(self.workers),
         ]
         if self.workers:
             args += ["--limit-time-real", "600", "--limit-time-cpu", "600"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -269,8 +295,13 @@ class Server:
             for line in fh:
                 match = LOG_RE.search(line)
                 if match and match.group(1) == path:
-                    rows.append((int(match.group(2)), int(match.group(3)),
-                                 float(match.group(4)) + float(match.group(5))))
+                    rows.append(
+                        (
+                            int(match.group(2)),
+                            int(match.group(3)),
+                            float(match.group(4)) + float(match.group(5)),
+                        )
+                    )
             return rows
 
 
@@ -286,23 +317,53 @@ def build_cases(impl, known, companies, now_tag):
     """Case name -> (path, needs token, function(i) -> params)."""
     people = [(name, email) for _id, name, email in known]
     return {
-        "get_known": ("/mail_plugin/partner/get", True,
-                      lambda i: {"email": people[i % len(people)][1], "name": people[i % len(people)][0],
-                                 "partner_id": None}),
-        "get_unknown_company": ("/mail_plugin/partner/get", True,
-                                lambda i: {"email": f"new.person{now_tag}x{i}@{companies[i % len(companies)][2]}",
-                                           "name": f"New Person {i}", "partner_id": None}),
-        "get_unknown_public": ("/mail_plugin/partner/get", True,
-                               lambda i: {"email": f"someone{now_tag}x{i}@gmail.com",
-                                          "name": f"Someone {i}", "partner_id": None}),
-        "search_email": ("/mail_plugin/partner/search", True,
-                         lambda i: {"search_term": people[i % len(people)][1]}),
-        "search_name": ("/mail_plugin/partner/search", True,
-                        lambda i: {"search_term": people[i % len(people)][0]}),
-        "log_mail_content": ("/mail_plugin/log_mail_content", True,
-                             lambda i: {"model": "res.partner", "res_id": known[i % len(known)][0],
-                                        "message": f"<span>From: bench</span><br/><br/><p>Mail {i}</p>",
-                                        "attachments": []}),
+        "get_known": (
+            "/mail_plugin/partner/get",
+            True,
+            lambda i: {
+                "email": people[i % len(people)][1],
+                "name": people[i % len(people)][0],
+                "partner_id": None,
+            },
+        ),
+        "get_unknown_company": (
+            "/mail_plugin/partner/get",
+            True,
+            lambda i: {
+                "email": f"new.person{now_tag}x{i}@{companies[i % len(companies)][2]}",
+                "name": f"New Person {i}",
+                "partner_id": None,
+            },
+        ),
+        "get_unknown_public": (
+            "/mail_plugin/partner/get",
+            True,
+            lambda i: {
+                "email": f"someone{now_tag}x{i}@gmail.com",
+                "name": f"Someone {i}",
+                "partner_id": None,
+            },
+        ),
+        "search_email": (
+            "/mail_plugin/partner/search",
+            True,
+            lambda i: {"search_term": people[i % len(people)][1]},
+        ),
+        "search_name": (
+            "/mail_plugin/partner/search",
+            True,
+            lambda i: {"search_term": people[i % len(people)][0]},
+        ),
+        "log_mail_content": (
+            "/mail_plugin/log_mail_content",
+            True,
+            lambda i: {
+                "model": "res.partner",
+                "res_id": known[i % len(known)][0],
+                "message": f"<span>From: bench</span><br/><br/><p>Mail {i}</p>",
+                "attachments": [],
+            },
+        ),
         "auth_noop": (IMPLS[impl][1], True, lambda i: {}),
         "noauth": ("/web/webclient/version_info", False, lambda i: {}),
     }
@@ -311,8 +372,12 @@ def build_cases(impl, known, companies, now_tag):
 def call(session, url, token, params):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     start = time.perf_counter()
-    response = session.post(url, json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
-                            headers=headers, timeout=120)
+    response = session.post(
+        url,
+        json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
+        headers=headers,
+        timeout=120,
+    )
     elapsed = time.perf_counter() - start
     body = response.json() if response.status_code == 200 else {"error": response.status_code}
     return elapsed, body
@@ -358,12 +423,18 @@ def run_case(server, token, path, with_token, make_params, requests_n, clients, 
     server_ms = [row[2] * 1000 for row in server_rows]
     queries = [row[1] for row in server_rows]
     return {
-        "path": path, "n": requests_n, "errors": errors, "error_sample": str(sample)[:200] if sample else None,
-        "client_p50": pct(latencies, 50), "client_p95": pct(latencies, 95),
-        "server_p50": pct(server_ms, 50), "server_p95": pct(server_ms, 95),
+        "path": path,
+        "n": requests_n,
+        "errors": errors,
+        "error_sample": str(sample)[:200] if sample else None,
+        "client_p50": pct(latencies, 50),
+        "client_p95": pct(latencies, 95),
+        "server_p50": pct(server_ms, 50),
+        "server_p95": pct(server_ms, 95),
         "queries": statistics.median(queries) if queries else None,
         "queries_max": max(queries) if queries else None,
-        "rps": rps, "clients": clients,
+        "rps": rps,
+        "clients": clients,
     }
 
 
@@ -372,8 +443,13 @@ def run_impl(args, impl, n, port):
     params, known, companies = bench_inputs(dbname, max(args.requests, 50))
     token = params["bench.token"]
     logfile = CACHE / f"bench-{dbname}.log"
-    results = {"impl": impl, "contacts": n, "db": dbname, "workers": args.workers,
-               "install_seconds": float(params.get("bench.install_seconds", "nan"))}
+    results = {
+        "impl": impl,
+        "contacts": n,
+        "db": dbname,
+        "workers": args.workers,
+        "install_seconds": float(params.get("bench.install_seconds", "nan")),
+    }
     now_tag = int(time.time()) % 100000
     cases = build_cases(impl, known, companies, now_tag)
     selected = [c for c in cases if not args.cases or c in args.cases]
@@ -381,13 +457,16 @@ def run_impl(args, impl, n, port):
         results["cases"] = {}
         for case in selected:
             path, with_token, make_params = cases[case]
-            res = run_case(server, token, path, with_token, make_params, args.requests, args.clients,
-                           args.warmup)
+            res = run_case(
+                server, token, path, with_token, make_params, args.requests, args.clients, args.warmup
+            )
             results["cases"][case] = res
-            say(f"{impl} {size_label(n)} {case}: client p50 {fmt(res['client_p50'])} p95 "
+            say(
+                f"{impl} {size_label(n)} {case}: client p50 {fmt(res['client_p50'])} p95 "
                 f"{fmt(res['client_p95'])} ms, server p50 {fmt(res['server_p50'])} p95 "
                 f"{fmt(res['server_p95'])} ms, queries {res['queries']}, {res['rps']:.0f} req/s"
-                + (f", {res['errors']} errors ({res['error_sample']})" if res["errors"] else ""))
+                + (f", {res['errors']} errors ({res['error_sample']})" if res["errors"] else "")
+            )
     return results
 
 
@@ -414,12 +493,16 @@ def report(all_results, out=sys.stdout):
     impls = [i for i in IMPLS if any(r["impl"] == i for r in all_results)]
     lines = []
     workers = {r["workers"] for r in all_results}
-    lines.append(f"Server: {'threaded' if workers == {0} else f'--workers={sorted(workers)}'}; "
-                 "times in ms; client = measured by the client over loopback, server = Odoo's own "
-                 "request timing (query + remaining time); req/s with "
-                 f"{all_results[0]['cases'][next(iter(all_results[0]['cases']))]['clients']} clients.")
+    lines.append(
+        f"Server: {'threaded' if workers == {0} else f'--workers={sorted(workers)}'}; "
+        "times in ms; client = measured by the client over loopback, server = Odoo's own "
+        "request timing (query + remaining time); req/s with "
+        f"{all_results[0]['cases'][next(iter(all_results[0]['cases']))]['clients']} clients."
+    )
     lines.append("")
-    lines.append("| case | contacts | impl | client p50 | client p95 | server p50 | server p95 | queries | req/s |")
+    lines.append(
+        "| case | contacts | impl | client p50 | client p95 | server p50 | server p95 | queries | req/s |"
+    )
     lines.append("|---|---|---|---|---|---|---|---|---|")
     cases = [c for c in CASE_LABELS if any(c in r["cases"] for r in all_results)]
     for case in cases:
@@ -431,9 +514,11 @@ def report(all_results, out=sys.stdout):
                 c = r["cases"][case]
                 q = "-" if c["queries"] is None else f"{c['queries']:g}"
                 err = f" ({c['errors']} err)" if c["errors"] else ""
-                lines.append(f"| {CASE_LABELS[case]} | {size_label(n)} | {impl}{err} | {fmt(c['client_p50'])} | "
-                             f"{fmt(c['client_p95'])} | {fmt(c['server_p50'])} | {fmt(c['server_p95'])} | "
-                             f"{q} | {c['rps']:.0f} |")
+                lines.append(
+                    f"| {CASE_LABELS[case]} | {size_label(n)} | {impl}{err} | {fmt(c['client_p50'])} | "
+                    f"{fmt(c['client_p95'])} | {fmt(c['server_p50'])} | {fmt(c['server_p95'])} | "
+                    f"{q} | {c['rps']:.0f} |"
+                )
     if "ref" in impls and "ours" in impls:
         lines.append("")
         lines.append("Ratio reference / ours (server p50 and p95; higher is better for ours):")
@@ -448,13 +533,19 @@ def report(all_results, out=sys.stdout):
                 oc, fc = o["cases"][case], f["cases"][case]
                 if not (oc["server_p50"] and fc["server_p50"]):
                     continue
-                lines.append(f"| {CASE_LABELS[case]} | {size_label(n)} | "
-                             f"{fc['server_p50'] / oc['server_p50']:.1f}x | "
-                             f"{fc['server_p95'] / oc['server_p95']:.1f}x | "
-                             f"{fmt(oc['queries'], 0)} / {fmt(fc['queries'], 0)} |")
+                lines.append(
+                    f"| {CASE_LABELS[case]} | {size_label(n)} | "
+                    f"{fc['server_p50'] / oc['server_p50']:.1f}x | "
+                    f"{fc['server_p95'] / oc['server_p95']:.1f}x | "
+                    f"{fmt(oc['queries'], 0)} / {fmt(fc['queries'], 0)} |"
+                )
     lines.append("")
-    lines.append("Module install time on the seeded database: " + ", ".join(
-        f"{r['impl']} {size_label(r['contacts'])} {r['install_seconds']:.0f}s" for r in all_results))
+    lines.append(
+        "Module install time on the seeded database: "
+        + ", ".join(
+            f"{r['impl']} {size_label(r['contacts'])} {r['install_seconds']:.0f}s" for r in all_results
+        )
+    )
     text = "\n".join(lines)
     print(text, file=out)
     return text
@@ -468,15 +559,21 @@ def plot(all_results, path):
 
     cases = ["get_known", "get_unknown_company", "get_unknown_public", "search_name"]
     fig, axes = plt.subplots(1, len(cases), figsize=(4 * len(cases), 3.6), sharey=True)
-    for ax, case in zip(axes, cases):
-        for impl, style in (("ours", "o-"), ("ref", "s--")):
-            rows = sorted((r["contacts"], r["cases"][case]) for r in all_results
-                          if r["impl"] == impl and case in r["cases"])
+    for ax, case in zip(axes, cases, strict=False):
+        for impl, style, color in (("ours", "o-", "tab:blue"), ("ref", "s--", "tab:red")):
+            rows = sorted(
+                (r["contacts"], r["cases"][case])
+                for r in all_results
+                if r["impl"] == impl and case in r["cases"] and not r["cases"][case]["errors"]
+            )
             if not rows:
                 continue
             xs = [n for n, _c in rows]
-            ax.plot(xs, [c["server_p50"] for _n, c in rows], style, label=f"{impl} p50")
-            ax.plot(xs, [c["server_p95"] for _n, c in rows], style, alpha=0.4, label=f"{impl} p95")
+            label = {"ours": "mail_plugin_gmail", "ref": "Odoo mail_plugin"}[impl]
+            ax.plot(xs, [c["server_p50"] for _n, c in rows], style, color=color, label=f"{label} p50")
+            ax.plot(
+                xs, [c["server_p95"] for _n, c in rows], style, color=color, alpha=0.35, label=f"{label} p95"
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(CASE_LABELS[case], fontsize=9)
@@ -490,7 +587,9 @@ def plot(all_results, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10k,100k", help="contact counts, e.g. 10k,100k,1M")
     parser.add_argument("--impls", default="ours,ref", help="ours, ref (Odoo's mail_plugin) or both")
     parser.add_argument("--cases", default="", help=f"subset of: {', '.join(CASE_LABELS)}")

@@ -54,8 +54,16 @@ Trading Travel Ventures Works
 
 SUFFIXES = ["Ltd", "Inc", "GmbH", "SA", "BV", "LLC", "SARL", "AG", "Oy", "AB"]
 TLDS = ["com", "de", "fr", "be", "nl", "io", "co.uk", "ch", "es", "it"]
-PUBLIC_PROVIDERS = ["gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "gmx.de", "icloud.com",
-                    "orange.fr", "proton.me"]
+PUBLIC_PROVIDERS = [
+    "gmail.com",
+    "outlook.com",
+    "yahoo.com",
+    "hotmail.com",
+    "gmx.de",
+    "icloud.com",
+    "orange.fr",
+    "proton.me",
+]
 
 
 def _array(words):

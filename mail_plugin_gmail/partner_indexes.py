@@ -122,7 +122,9 @@ def _build_concurrently(dbname, indexes):
                 cr.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
             for name, definition in indexes.items():
                 try:
-                    cr.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON res_partner {definition}')
+                    cr.execute(
+                        f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON res_partner {definition}'
+                    )
                     _logger.info("mail_plugin_gmail: index %s built", name)
                 except psycopg2.Error as exc:
                     # Left INVALID: dropped and retried by the next module update.

@@ -6,8 +6,8 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.tools import sql
 from odoo.exceptions import AccessError
+from odoo.tools import sql
 
 _logger = logging.getLogger(__name__)
 
