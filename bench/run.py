@@ -158,8 +158,8 @@ def ensure_seeded(prefix, n):
     return name
 
 
-def ensure_impl_db(prefix, impl, n, fresh=False):
-    name = f"{prefix}{impl}_{size_label(n)}"
+def ensure_impl_db(prefix, impl, n, fresh=False, tag=""):
+    name = f"{prefix}{impl}{tag}_{size_label(n)}"
     if fresh:
         drop_db(name)
     if db_exists(name):
@@ -439,7 +439,7 @@ def run_case(server, token, path, with_token, make_params, requests_n, clients, 
 
 
 def run_impl(args, impl, n, port):
-    dbname = ensure_impl_db(args.prefix, impl, n, fresh=args.fresh)
+    dbname = ensure_impl_db(args.prefix, impl, n, fresh=args.fresh, tag=args.tag)
     params, known, companies = bench_inputs(dbname, max(args.requests, 50))
     token = params["bench.token"]
     logfile = CACHE / f"bench-{dbname}.log"
@@ -599,6 +599,7 @@ def main():
     parser.add_argument("--workers", type=int, default=0, help="0: threaded server; 4: prefork")
     parser.add_argument("--port", type=int, default=8240)
     parser.add_argument("--prefix", default="mpgD_", help="database name prefix")
+    parser.add_argument("--tag", default="", help="suffix of the module databases (not the seeds)")
     parser.add_argument("--fresh", action="store_true", help="re-install the module (keeps seeds)")
     parser.add_argument("--prepare-only", action="store_true", help="create the databases and stop")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.json"))
@@ -628,7 +629,7 @@ def main():
     for n in sizes:
         for k, impl in enumerate(impls):
             if args.prepare_only:
-                ensure_impl_db(args.prefix, impl, n, fresh=args.fresh)
+                ensure_impl_db(args.prefix, impl, n, fresh=args.fresh, tag=args.tag)
                 continue
             results.append(run_impl(args, impl, n, args.port + k))
             out = Path(args.out)
