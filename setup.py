@@ -18,7 +18,8 @@ if "17.0" not in core.ODOO_VERSION_INFO:
     )
 
 ADDON = "mail_plugin_gmail"
-keywords = core.get_addon_setuptools_keywords(ADDON)
+# The package version is the manifest version, whatever the git history since it changed.
+keywords = core.get_addon_setuptools_keywords(ADDON, post_version_strategy_override="none")
 keywords.pop("namespace_packages", None)
 keywords["packages"] = [
     "odoo.addons." + package

@@ -1,2 +1,3 @@
 from . import auth
 from . import data
+from . import records
