@@ -121,7 +121,7 @@ SELECT p.id, p.first || ' ' || p.last,
            (SELECT base FROM seed_base) + {n_companies} + j AS id,
            f AS first, l AS last,
            lower(f) || '.' || lower(l) || j AS local,
-           CASE WHEN j % 10 < 7 THEN 1 + (j * 7919) % {n_companies} END AS company_i,
+           CASE WHEN j % 10 < 7 THEN 1 + (j::bigint * 7919) % {n_companies} END AS company_i,
            ({_array(PUBLIC_PROVIDERS)})[1 + (j / 10) % {len(PUBLIC_PROVIDERS)}] AS provider
       FROM (
         SELECT j,
