@@ -41,7 +41,7 @@ def partner_indexes(env):
         for column in ("complete_name", "email"):
             definition = _trigram_expression(env, column)
             if definition:
-                indexes[f"mail_plugin_gmail_partner_{column}_trgm_idx"] = definition
+                indexes[f"res_partner_mail_plugin_{column}_trgm"] = definition
     return indexes
 
 
