@@ -383,7 +383,7 @@ def call(session, url, token, params):
     return elapsed, body
 
 
-def run_case(server, token, path, with_token, make_params, requests_n, clients, warmup):
+def run_case(server, token, path, with_token, make_params, requests_n, clients, warmup, parallel_n=None):
     url = server.url + path
     tok = token if with_token else None
     session = requests.Session()
@@ -400,7 +400,7 @@ def run_case(server, token, path, with_token, make_params, requests_n, clients, 
             sample = sample or body["error"]
     server_rows = server.log_lines(offset, path)
     # N clients: throughput, each client its own connection
-    total = requests_n * 2
+    total = parallel_n or requests_n * 2
     counter = iter(range(total))
     lock = threading.Lock()
 
@@ -458,7 +458,15 @@ def run_impl(args, impl, n, port):
         for case in selected:
             path, with_token, make_params = cases[case]
             res = run_case(
-                server, token, path, with_token, make_params, args.requests, args.clients, args.warmup
+                server,
+                token,
+                path,
+                with_token,
+                make_params,
+                args.requests,
+                args.clients,
+                args.warmup,
+                args.parallel_requests,
             )
             results["cases"][case] = res
             say(
@@ -594,6 +602,7 @@ def main():
     parser.add_argument("--impls", default="ours,ref", help="ours, ref (Odoo's mail_plugin) or both")
     parser.add_argument("--cases", default="", help=f"subset of: {', '.join(CASE_LABELS)}")
     parser.add_argument("--requests", type=int, default=100, help="sequential requests per case")
+    parser.add_argument("--parallel-requests", type=int, help="requests for req/s (default: 2x --requests)")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--clients", type=int, default=4, help="parallel clients for req/s")
     parser.add_argument("--workers", type=int, default=0, help="0: threaded server; 4: prefork")
