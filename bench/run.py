@@ -178,7 +178,19 @@ def _install(name, impl):
     module = IMPLS[impl][0]
     say(f"installing {module} on {name}")
     start = time.monotonic()
-    odoo("-d", name, "-i", module, "--stop-after-init", "--no-http", "--log-level=warn")
+    logfile = CACHE / f"install-{name}.log"
+    logfile.unlink(missing_ok=True)
+    odoo(
+        "-d",
+        name,
+        "-i",
+        module,
+        "--stop-after-init",
+        "--no-http",
+        "--log-level=info",
+        "--logfile",
+        str(logfile),
+    )
     install_seconds = time.monotonic() - start
     say(f"installed {module} on {name} in {install_seconds:.1f}s")
     script = f"""
