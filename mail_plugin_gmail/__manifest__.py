@@ -15,6 +15,8 @@
         "security/mail_plugin_security.xml",
         "views/auth_templates.xml",
         "views/mail_plugin_connection_views.xml",
+        "views/mail_plugin_setup_views.xml",
+        "wizards/mail_plugin_diagnostic_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "assets": {

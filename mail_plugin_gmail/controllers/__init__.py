@@ -1,3 +1,4 @@
 from . import auth
 from . import data
 from . import records
+from . import setup

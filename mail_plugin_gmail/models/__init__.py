@@ -5,4 +5,5 @@ from . import res_config_settings
 from . import mail_plugin_translation
 from . import mail_plugin_records
 from . import res_partner
+from . import mail_plugin_setup
 from . import res_partner_index

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -23,3 +23,16 @@ class ResConfigSettings(models.TransientModel):
         "from the add-on. Requests above Odoo's own limit on request size (128 MB by default) "
         "are refused anyway.",
     )
+    mail_plugin_gmail_server_url = fields.Char(
+        string="Address for the add-on",
+        compute="_compute_mail_plugin_gmail_server_url",
+        help="What users type in the add-on's login screen: this database's base URL "
+        "(web.base.url).",
+    )
+
+    @api.depends("mail_plugin_gmail_enabled")
+    def _compute_mail_plugin_gmail_server_url(self):
+        self.mail_plugin_gmail_server_url = self.env["mail.plugin.setup"]._base_url()
+
+    def action_mail_plugin_gmail_check_connection(self):
+        return self.env["mail.plugin.diagnostic"].action_check()

@@ -1,4 +1,5 @@
 from . import test_auth_flow
+from . import test_onprem
 from . import test_settings
 from . import test_token_auth
 from . import test_ui_tours
