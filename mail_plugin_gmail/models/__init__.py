@@ -6,4 +6,7 @@ from . import mail_plugin_translation
 from . import mail_plugin_records
 from . import res_partner
 from . import mail_plugin_setup
+from . import mail_plugin_enrichment
+from . import mail_plugin_search
+from . import mail_alias_domain
 from . import res_partner_index

@@ -13,11 +13,16 @@ _logger = logging.getLogger(__name__)
 
 # Pages a browser opens; every other /mail_plugin/ route speaks JSON-RPC.
 HTML_PATHS = ("/mail_plugin/auth", "/mail_plugin/auth/confirm", "/mail_plugin/auth/success")
+HTML_PREFIXES = ("/mail_plugin/redirect_to_record/",)
 
 
 def is_mail_plugin_json_request():
     path = request.httprequest.path.rstrip("/")
-    return path.startswith("/mail_plugin/") and path not in HTML_PATHS
+    return (
+        path.startswith("/mail_plugin/")
+        and path not in HTML_PATHS
+        and not (path + "/").startswith(HTML_PREFIXES)
+    )
 
 
 class IrHttp(models.AbstractModel):
@@ -49,7 +54,8 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        if is_mail_plugin_json_request():
+        # A CORS preflight (OPTIONS) has no body: Odoo answers it in super().
+        if is_mail_plugin_json_request() and request.httprequest.method != "OPTIONS":
             cls._check_json_rpc_envelope()
         return super()._pre_dispatch(rule, args)
 

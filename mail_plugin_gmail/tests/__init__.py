@@ -4,4 +4,7 @@ from . import test_settings
 from . import test_token_auth
 from . import test_ui_tours
 from . import test_records
+from . import test_partner
+from . import test_partner_search
+from . import test_partner_misc
 from . import test_performance

@@ -1,0 +1,73 @@
+from odoo import http
+from odoo.http import request
+
+from ..exceptions import MailPluginError
+from ..params import as_email, as_id, as_text
+
+
+def _optional_company_id(value):
+    """partner/get answers ``{"id": -1}`` for "no company"; a client may send that -1 back."""
+    if value in (-1, "-1"):
+        return None
+    return as_id(value, "company", required=False)
+
+
+class MailPluginPartnerController(http.Controller):
+    """Contacts and companies: lookup by sender, search, creation, enrichment."""
+
+    @http.route("/mail_plugin/partner/get", type="json", auth="mail_plugin", cors="*", save_session=False)
+    def partner_get(self, **params):
+        """The sender's contact card.
+
+        The older add-on always sends ``name`` and prefixes images with ``data:`` itself; the
+        newer one sends no ``name`` and uses ``image`` as a URL: the image format follows.
+        """
+        partner_id = as_id(params.get("partner_id"), "partner_id", required=False)
+        try:
+            email = as_email(params.get("email"), "email", required=not partner_id)
+        except MailPluginError:
+            if not partner_id:
+                raise
+            email = ""  # a refresh by id: the address the card holds may be unusable
+        name = as_text(params.get("name"), "name", required=False)
+        image_format = "base64" if "name" in params else "data_uri"
+        return request.env["res.partner"]._mail_plugin_contact_answer(
+            email_normalized=email, name=name, partner_id=partner_id, image_format=image_format
+        )
+
+    @http.route("/mail_plugin/partner/search", type="json", auth="mail_plugin", cors="*", save_session=False)
+    def partner_search(self, search_term=None, limit=None, **kwargs):
+        term = as_text(search_term, "search_term", required=False)
+        limit = min(as_id(limit, "limit", required=False) or 30, 100)
+        partners = request.env["res.partner"]._mail_plugin_search(term, limit)
+        return {"partners": partners._mail_plugin_contact_values("base64")}
+
+    @http.route("/mail_plugin/partner/create", type="json", auth="mail_plugin", cors="*", save_session=False)
+    def partner_create(self, email=None, name=None, company=None, **kwargs):
+        email = as_email(email, "email")
+        name = as_text(name, "name", required=False)
+        company_id = _optional_company_id(company)
+        partner = request.env["res.partner"]._mail_plugin_create_contact(name, email, company_id)
+        return partner._mail_plugin_contact_values("data_uri")[0]
+
+    @http.route(
+        "/mail_plugin/partner/enrich_and_create_company",
+        type="json",
+        auth="mail_plugin",
+        cors="*",
+        save_session=False,
+    )
+    def enrich_and_create_company(self, partner_id=None, **kwargs):
+        partner_id = as_id(partner_id, "partner_id")
+        return request.env["mail.plugin.enrichment"]._enrich_and_create_company(partner_id)
+
+    @http.route(
+        "/mail_plugin/partner/enrich_and_update_company",
+        type="json",
+        auth="mail_plugin",
+        cors="*",
+        save_session=False,
+    )
+    def enrich_and_update_company(self, partner_id=None, **kwargs):
+        partner_id = as_id(partner_id, "partner_id")
+        return request.env["mail.plugin.enrichment"]._enrich_and_update_company(partner_id)
