@@ -59,7 +59,10 @@ class IrHttp(models.AbstractModel):
             raise BadRequest("Access token invalid")
         request.update_env(user=uid)
         user = request.env.user
-        companies = user.company_id.ids + (user.company_ids - user.company_id).ids
+        # Main company first. _get_company_ids() is Odoo's cached list of the user's active
+        # companies (cleared on every server when they change): no query on each request.
+        main = user.company_id.id
+        companies = [main] + [cid for cid in user._get_company_ids() if cid != main]
         request.update_context(**user.context_get(), allowed_company_ids=companies)
 
     @classmethod

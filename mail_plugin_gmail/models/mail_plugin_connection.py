@@ -1,18 +1,20 @@
 import hashlib
 import hmac
 import logging
+from datetime import timedelta
 
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.tools import sql
 from odoo.exceptions import AccessError
+from odoo.tools import sql
 
 _logger = logging.getLogger(__name__)
 
 # Scope of the API keys handed to mail add-ons; Odoo's own module and the add-ons use it.
 TOKEN_SCOPE = "odoo.plugin.outlook"
 ENABLED_PARAM = "mail_plugin_gmail.enabled"
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def token_digest(token):
@@ -91,7 +93,7 @@ class MailPluginConnection(models.Model):
         digest = token_digest(token)
         self.env.cr.execute(
             """
-            SELECT c.id, c.key_digest, u.id
+            SELECT c.id, c.key_digest, u.id, c.last_use
               FROM mail_plugin_connection c
               JOIN res_users_apikeys k ON k.id = c.apikey_id
               JOIN res_users u ON u.id = k.user_id
@@ -101,7 +103,8 @@ class MailPluginConnection(models.Model):
         )
         row = self.env.cr.fetchone()
         if row and hmac.compare_digest(row[1], digest):
-            self._touch(row[0])
+            if not row[3] or row[3] < fields.Datetime.now() - TOUCH_EVERY:
+                self._touch(row[0])  # 3 queries (savepoint, update, release): not every call
             return row[2]
         return self._adopt_legacy_key(token)
 
@@ -127,10 +130,10 @@ class MailPluginConnection(models.Model):
                     UPDATE mail_plugin_connection SET last_use = %(now)s
                      WHERE id = (SELECT id FROM mail_plugin_connection
                                   WHERE id = %(id)s AND (last_use IS NULL OR
-                                        last_use < %(now)s - interval '1 minute')
+                                        last_use < %(now)s - %(every)s)
                                   FOR UPDATE SKIP LOCKED)
                     """,
-                    {"id": connection_id, "now": fields.Datetime.now()},
+                    {"id": connection_id, "now": fields.Datetime.now(), "every": TOUCH_EVERY},
                 )
         except psycopg2.Error as exc:
             # Another request recorded the use meanwhile; the date is only informative.

@@ -69,7 +69,7 @@ class MailPluginSearch(models.AbstractModel):
         record = self.env[model].search([("id", "=", record_id)], limit=1)
         if not record:
             raise MailPluginError(_("This record does not exist or you are not allowed to see it."))
-        companies = self.env.user.company_ids.ids
+        companies = list(self.env.user._get_company_ids())
         record_company = record.company_id.id if "company_id" in record._fields else False
         if record_company in companies:
             companies = [record_company] + [cid for cid in companies if cid != record_company]

@@ -55,22 +55,19 @@ class ResPartner(models.Model):
         cr = self.env.cr
         if not sql.column_exists(cr, self._table, "mail_plugin_email_domain"):
             sql.create_column(cr, self._table, "mail_plugin_email_domain", "varchar")
+            # Index first, then fill: an index built after an UPDATE of the same transaction
+            # is flagged "check xmin" and unused by every query until all transactions older
+            # than the install have ended (on a busy server: minutes of sequential scans).
+            for column in ("email_normalized", "mail_plugin_email_domain"):
+                sql.create_index(
+                    cr,
+                    sql.make_index_name(self._table, column),
+                    self._table,
+                    [f'"{column}"'],
+                    where=f'"{column}" IS NOT NULL',
+                )
             self._mail_plugin_fill_email_domain()
         return super()._auto_init()
-
-    def init(self):
-        super().init()
-        # The contact search matches a typed text inside names and addresses (ILIKE '%text%'):
-        # trigram indexes keep it fast on large databases (Odoo 17 only has btree ones there).
-        if self.env.registry.has_trigram:
-            for column in ("complete_name", "email"):
-                sql.create_index(
-                    self.env.cr,
-                    f"res_partner_mail_plugin_{column}_trgm",
-                    self._table,
-                    [f"{column} gin_trgm_ops"],
-                    method="gin",
-                )
 
     def _mail_plugin_fill_email_domain(self):
         """SQL twin of ``_compute_mail_plugin_email_domain`` (see email_domains)."""
@@ -322,7 +319,7 @@ class ResPartner(models.Model):
             }
         answer = {
             "partner": values,
-            "user_companies": self.env.user.company_ids.ids,
+            "user_companies": list(self.env.user._get_company_ids()),
             "can_create_partner": self.check_access_rights("create", raise_exception=False),
         }
         answer.update(self.env["mail.plugin.records"]._partner_records_data(partner))
@@ -350,7 +347,7 @@ class ResPartner(models.Model):
                 "company": {"id": -1},
             },
             "enrichment_info": info,
-            "user_companies": self.env.user.company_ids.ids,
+            "user_companies": list(self.env.user._get_company_ids()),
             "can_create_partner": False,
         }
 

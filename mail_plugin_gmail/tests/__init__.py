@@ -10,3 +10,4 @@ from . import test_partner_misc
 from . import test_rate_limit
 from . import test_attacks
 from . import test_fuzz
+from . import test_performance

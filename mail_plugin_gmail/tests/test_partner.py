@@ -189,8 +189,9 @@ class TestPartnerGet(PartnerCase):
     def test_query_counts(self):
         """partner/get stays a handful of indexed queries whatever the database size.
 
-        Each count includes 2 queries a real request has already made while authenticating
-        (the user's companies, read twice here because the cache is emptied). The apps'
+        Each count includes the user's record, read again here because the cache is emptied
+        (a real request has read it while authenticating; the user's companies come from
+        Odoo's cached list, no query). The apps'
         sections (mail.plugin.records) are counted by their own test, so stubbed here.
         """
         stub = patch.object(type(self.env["mail.plugin.records"]), "_partner_records_data", lambda s, p: {})
@@ -202,21 +203,21 @@ class TestPartnerGet(PartnerCase):
         Partner._mail_plugin_contact_answer("bob@acme-corp.test", "B")
         # known: contact, its write access, its company, 2 for both images, the country
         self.env.invalidate_all()
-        with self.assertQueryCount(8):
+        with self.assertQueryCount(7):
             answer = Partner._mail_plugin_contact_answer("jane.doe@acme-corp.test", "J")
         self.assertEqual(answer["partner"]["id"], self.jane.id)
         self.assertEqual(answer["partner"]["company"]["id"], self.acme.id)
         # unknown: contact, company by domain, 2 for its image, the country
         self.env.invalidate_all()
-        with self.assertQueryCount(7):
+        with self.assertQueryCount(6):
             answer = Partner._mail_plugin_contact_answer("bob@acme-corp.test", "B")
         self.assertEqual(answer["partner"]["company"]["id"], self.acme.id)
         self.env.invalidate_all()
-        with self.assertQueryCount(4):
+        with self.assertQueryCount(3):
             answer = Partner._mail_plugin_contact_answer("bob@nowhere.test", "B")
         self.assertEqual(answer["partner"]["company"], {"id": -1})
         self.env.invalidate_all()
-        with self.assertQueryCount(3):
+        with self.assertQueryCount(2):
             answer = Partner._mail_plugin_contact_answer("bob@gmail.com", "B")
         self.assertEqual(answer["partner"]["id"], -1)
 
