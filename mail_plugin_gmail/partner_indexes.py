@@ -12,6 +12,7 @@ import logging
 from functools import partial
 
 import psycopg2
+from psycopg2 import sql as pgsql
 
 from odoo.modules.db import FunctionStatus, has_trigram
 from odoo.sql_db import connection_info_for
@@ -101,10 +102,19 @@ def ensure_partner_indexes(env, concurrently=None):
         cr.postcommit.add(partial(_build_concurrently, cr.dbname, missing))
     else:
         for name in _invalid_indexes(cr, list(missing)):
-            cr.execute(f'DROP INDEX IF EXISTS "{name}"')
+            cr.execute(pgsql.SQL("DROP INDEX IF EXISTS {}").format(pgsql.Identifier(name)))
         for name, definition in missing.items():
-            cr.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON res_partner {definition}')
+            cr.execute(_create_index_sql(name, definition))
     return list(missing)
+
+
+def _create_index_sql(name, definition, concurrently=False):
+    # ``definition`` comes from partner_indexes() (constants of this module), never from input.
+    return pgsql.SQL("CREATE INDEX {} IF NOT EXISTS {} ON res_partner {}").format(
+        pgsql.SQL("CONCURRENTLY" if concurrently else ""),
+        pgsql.Identifier(name),
+        pgsql.SQL(definition),
+    )
 
 
 def _build_concurrently(dbname, indexes):
@@ -119,12 +129,12 @@ def _build_concurrently(dbname, indexes):
         with cnx.cursor() as cr:
             cr.execute("SET lock_timeout = '10s'")
             for name in _invalid_indexes(cr, list(indexes)):
-                cr.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+                cr.execute(
+                    pgsql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(pgsql.Identifier(name))
+                )
             for name, definition in indexes.items():
                 try:
-                    cr.execute(
-                        f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON res_partner {definition}'
-                    )
+                    cr.execute(_create_index_sql(name, definition, concurrently=True))
                     _logger.info("mail_plugin_gmail: index %s built", name)
                 except psycopg2.Error as exc:
                     # Left INVALID: dropped and retried by the next module update.

@@ -10,4 +10,3 @@ from . import mail_plugin_setup
 from . import mail_plugin_enrichment
 from . import mail_plugin_search
 from . import mail_alias_domain
-from . import res_partner_index

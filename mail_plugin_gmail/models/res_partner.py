@@ -6,6 +6,7 @@ from odoo.tools.mimetypes import guess_mimetype
 
 from .. import email_domains
 from ..exceptions import MailPluginError
+from ..partner_indexes import ensure_partner_indexes
 
 # Fields the add-on's shapes read, fetched in one query with the search that finds the records
 # (a contact may be a company itself, so its company fields come along).
@@ -48,6 +49,13 @@ class ResPartner(models.Model):
             partner.mail_plugin_email_domain = partner.is_company and email_domains.company_domain(
                 partner.email_normalized, partner.website
             )
+
+    def init(self):
+        """On install and on every update: build the lookup indexes that are missing
+        (concurrently, after commit, on a large table: see partner_indexes)."""
+        result = super().init()
+        ensure_partner_indexes(self.env)
+        return result
 
     def _auto_init(self):
         # On a large database the ORM would compute the new column record by record; creating

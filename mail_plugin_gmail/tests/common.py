@@ -6,6 +6,7 @@ import requests
 
 from odoo.tests import HttpCase, new_test_user
 
+HIDDEN_INPUT = r'<input type="hidden" name="(\w+)" value="([^"]*)"'
 GMAIL_CALLBACK = "https://script.google.com/macros/d/AKfycbz1a2b3c4d5e6f7g8h9/usercallback"
 
 
@@ -57,7 +58,7 @@ class MailPluginHttpCase(HttpCase):
         self.assertEqual(page.status_code, 200, page.text[:500])
         fields = {
             name: html.unescape(value)
-            for name, value in re.findall(r"<input type=\"hidden\" name=\"(\w+)\" value=\"([^\"]*)\"", page.text)
+            for name, value in re.findall(HIDDEN_INPUT, page.text)
         }
         fields["do"] = "1" if allow else ""
         return self.url_open(

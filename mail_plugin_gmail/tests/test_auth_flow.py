@@ -1,4 +1,5 @@
 from datetime import timedelta
+
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
