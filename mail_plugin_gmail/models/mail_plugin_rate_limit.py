@@ -32,6 +32,7 @@ UPSERT = """
     ON CONFLICT (key, window_start) DO UPDATE SET hits = mail_plugin_rate_limit.hits + 1
       RETURNING hits
 """
+PREVIOUS = "SELECT hits FROM mail_plugin_rate_limit WHERE key = %(key)s AND window_start = %(previous)s"
 
 
 class MailPluginRateLimit(models.Model):
@@ -82,10 +83,13 @@ class MailPluginRateLimit(models.Model):
         if not limit or not subject:
             return 0
         count, seconds = limit
-        now = int(time.time())
-        start = now - now % seconds
-        hits = self._increment(f"{name}:{subject}", start, start + seconds)
-        if hits == count + 1:
+        now = time.time()
+        start = int(now) - int(now) % seconds
+        hits, previous = self._increment(f"{name}:{subject}", start, seconds)
+        # Sliding window: the previous window still weighs for the part of it that overlaps
+        # the last ``seconds``, so a burst across a window boundary is not let through twice.
+        estimate = hits + previous * (1 - (now - start) / seconds)
+        if estimate - 1 <= count < estimate:  # the first event over the limit
             _logger.warning(
                 "mail plugin: rate limit %s reached by %s: more than %s events in %s seconds; "
                 "refused until the window ends (system parameter %s)",
@@ -95,7 +99,7 @@ class MailPluginRateLimit(models.Model):
                 seconds,
                 LIMIT_PARAM % name,
             )
-        return start + seconds - now if hits > count else 0
+        return max(1, int(start + seconds - now)) if estimate > count else 0
 
     @api.model
     def _check(self, *hits):
@@ -116,15 +120,20 @@ class MailPluginRateLimit(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
         self._check(*hits)
 
-    @api.model
-    def _increment(self, key, start, end):
-        """Atomic upsert on a separate cursor; returns the count, or 0 if it could not be kept
-        (the counter must never be the reason a legitimate request fails)."""
+    def _increment(self, key, start, seconds):
+        """Atomic upsert on a separate cursor; returns the counts of this window and of the one
+        before, or zeros if they could not be kept (the counter must never be the reason a
+        legitimate request fails). A row lives two windows: the next one still reads it."""
+
+        def utc(timestamp):
+            return datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
+
         registry = self.env.registry
         values = {
             "key": key[:256],
-            "start": datetime.fromtimestamp(start, timezone.utc).replace(tzinfo=None),
-            "end": datetime.fromtimestamp(end, timezone.utc).replace(tzinfo=None),
+            "start": utc(start),
+            "end": utc(start + 2 * seconds),
+            "previous": utc(start - seconds),
         }
         for _attempt in range(3):
             try:
@@ -134,13 +143,16 @@ class MailPluginRateLimit(models.Model):
                         # concurrent one and then add to it, instead of failing to serialise.
                         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                     cr.execute(UPSERT, values)
-                    return cr.fetchone()[0]
+                    hits = cr.fetchone()[0]
+                    cr.execute(PREVIOUS, values)
+                    row = cr.fetchone()
+                    return hits, row[0] if row else 0
             except psycopg2.errors.SerializationFailure:
                 continue
             except psycopg2.Error as exc:
                 _logger.warning("mail plugin: rate limit counter %s not updated: %s", key, exc)
-                return 0
-        return 0
+                return 0, 0
+        return 0, 0
 
     @api.autovacuum
     def _gc_rate_limit_counters(self):

@@ -1,8 +1,10 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models import mail_plugin_rate_limit as rate_limit_module
 from .common import MailPluginHttpCase
 
 LIMITS_LOGGER = "odoo.addons.mail_plugin_gmail.models.mail_plugin_rate_limit"
@@ -34,6 +36,20 @@ class TestRateLimit(MailPluginHttpCase):
         )
         self.assertFalse(limits._hit("confirm_user", "user #2"))
         self.assertEqual(self.counter("confirm_user:user #1"), 5)
+
+    def test_burst_across_a_window_boundary_is_still_limited(self):
+        """Five events just before a boundary and more just after it: the previous window
+        still counts, so the limit holds whatever the time of day the burst happens."""
+        limits = self.env["mail.plugin.rate.limit"]
+        self.set_limit("confirm_user", "5/600")
+        boundary = 1_800_000_000  # a multiple of 600
+        with patch.object(rate_limit_module.time, "time", return_value=boundary - 1):
+            self.assertEqual([bool(limits._hit("confirm_user", "user #3")) for _i in range(5)], [False] * 5)
+        with patch.object(rate_limit_module.time, "time", return_value=boundary + 1):
+            self.assertTrue(limits._hit("confirm_user", "user #3"))
+        # Once a whole window has passed, the old events no longer weigh.
+        with patch.object(rate_limit_module.time, "time", return_value=boundary + 600):
+            self.assertFalse(limits._hit("confirm_user", "user #3"))
 
     def test_limits_are_configurable_and_can_be_turned_off(self):
         limits = self.env["mail.plugin.rate.limit"]
