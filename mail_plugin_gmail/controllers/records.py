@@ -72,34 +72,29 @@ class MailPluginRecordsController(http.Controller):
 
     @json_route("/mail_plugin/lead/create")
     def lead_create(self, **kwargs):
-        records = records_model()
-        records._check_app("crm.lead")
-        subject, body = email_params(kwargs)
-        attachments = attachments_param(kwargs.get("attachments"))
-        partner = record_contact(kwargs)
-        lead = records._create_lead(partner, subject, body, attachments)
-        return {**records._record_rows(lead)[0], **records._contact_keys(partner)}
+        return self._create_from_email("crm.lead", "_create_lead", kwargs)
 
     @json_route("/mail_plugin/ticket/create")
     def ticket_create(self, **kwargs):
+        return self._create_from_email("helpdesk.ticket", "_create_ticket", kwargs)
+
+    @staticmethod
+    def _create_from_email(model, create_method, kwargs, *leading_args):
+        """Parse the email a record is made from, create it with ``create_method`` of
+        mail.plugin.records, and answer with its row and its contact (both generations)."""
         records = records_model()
-        records._check_app("helpdesk.ticket")
+        records._check_app(model)
         subject, body = email_params(kwargs)
         attachments = attachments_param(kwargs.get("attachments"))
         partner = record_contact(kwargs)
-        ticket = records._create_ticket(partner, subject, body, attachments)
-        return {**records._record_rows(ticket)[0], **records._contact_keys(partner)}
+        record = getattr(records, create_method)(*leading_args, partner, subject, body, attachments)
+        return {**records._record_rows(record)[0], **records._contact_keys(partner)}
 
     @json_route("/mail_plugin/task/create")
     def task_create(self, **kwargs):
-        records = records_model()
-        records._check_app("project.task")
+        records_model()._check_app("project.task")  # before the project, as on the other routes
         project_id = as_id(kwargs.get("project_id"), "project_id")
-        subject, body = email_params(kwargs)
-        attachments = attachments_param(kwargs.get("attachments"))
-        partner = record_contact(kwargs)
-        task = records._create_task(project_id, partner, subject, body, attachments)
-        return {**records._record_rows(task)[0], **records._contact_keys(partner)}
+        return self._create_from_email("project.task", "_create_task", kwargs, project_id)
 
     @json_route("/mail_plugin/project/search")
     def project_search(self, **kwargs):
