@@ -7,6 +7,7 @@ from odoo import _, http
 from odoo.http import request
 
 from ..models.mail_plugin_auth_code import SCOPES, SUCCESS_PATH
+from .common import message_page
 
 _logger = logging.getLogger(__name__)
 
@@ -14,19 +15,11 @@ _logger = logging.getLogger(__name__)
 class MailPluginAuthController(http.Controller):
     """The add-on's sign-in: consent page, confirmation, and code-for-token exchange."""
 
-    def _message(self, title, message, kind="error", status=200):
-        response = request.render(
-            "mail_plugin_gmail.message_page",
-            {"title": title, "message": message, "kind": kind, "db": request.db},
-        )
-        response.status_code = status
-        return response
-
     def _refusal(self, redirect, scope):
         """The page to show instead of the consent form, or None when the user may consent."""
         codes = request.env["mail.plugin.auth.code"]
         if not request.env["mail.plugin.connection"]._feature_enabled():
-            return self._message(
+            return message_page(
                 _("The mail plugin is not enabled"),
                 _(
                     "An administrator must activate Mail Plugin in Settings, General Settings, "
@@ -35,14 +28,14 @@ class MailPluginAuthController(http.Controller):
                 status=404,
             )
         if scope not in SCOPES:
-            return self._message(
+            return message_page(
                 _("Unknown access scope"),
                 _("This add-on asked for an access this database does not grant."),
                 status=400,
             )
         if not codes._is_redirect_allowed(redirect):
             _logger.warning("mail plugin: sign-in refused for unknown callback %r", redirect)
-            return self._message(
+            return message_page(
                 _("Unknown add-on"),
                 _(
                     "The sign-in was started by an application this database does not know, so "
@@ -54,7 +47,7 @@ class MailPluginAuthController(http.Controller):
         if request.env.user._is_public():
             return None
         if not request.env.user._is_internal():
-            return self._message(
+            return message_page(
                 _("Access refused"),
                 _("Only internal users of this database can connect a mail add-on."),
                 status=403,
@@ -103,7 +96,7 @@ class MailPluginAuthController(http.Controller):
         if refusal:
             return refusal
         if request.env.user._is_public():
-            return self._message(
+            return message_page(
                 _("Session expired"), _("Sign in to Odoo again, then retry from the add-on."),
                 status=403,
             )
@@ -116,7 +109,7 @@ class MailPluginAuthController(http.Controller):
                 limits._hit("confirm_address", f"address {request.httprequest.remote_addr}"),
             )
             if any(hits):
-                return self._message(
+                return message_page(
                     _("Too many attempts"),
                     _("Too many sign-ins were started in a short time. Wait a few minutes, then "
                       "try again from the add-on."),
@@ -138,12 +131,12 @@ class MailPluginAuthController(http.Controller):
         if not request.env["mail.plugin.connection"]._feature_enabled():
             raise werkzeug.exceptions.NotFound()
         if success == "1":
-            return self._message(
+            return message_page(
                 _("Success!"),
                 _("Your mail add-on is connected to Odoo. You can close this window."),
                 kind="success",
             )
-        return self._message(
+        return message_page(
             _("Not connected"),
             _("Access was denied, so the add-on is not connected. You can close this window."),
         )

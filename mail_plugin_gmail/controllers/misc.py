@@ -5,6 +5,7 @@ from odoo.http import request
 
 from ..exceptions import MailPluginError
 from ..params import as_id
+from .common import message_page
 
 # Version of the add-in protocol the newer add-on requires (it refuses any other answer).
 ADDIN_PROTOCOL_VERSION = 2
@@ -26,14 +27,6 @@ class MailPluginMiscController(http.Controller):
             raise NotFound()
         return ADDIN_PROTOCOL_VERSION
 
-    def _page(self, title, message, status):
-        response = request.render(
-            "mail_plugin_gmail.message_page",
-            {"title": title, "message": message, "kind": "error", "db": request.db},
-        )
-        response.status_code = status
-        return response
-
     @http.route(
         ["/mail_plugin/redirect_to_record/<string:model>", "/mail_plugin/redirect_to_record/<string:model>/"],
         type="http",
@@ -44,11 +37,11 @@ class MailPluginMiscController(http.Controller):
     def redirect_to_record(self, model, record_id=None, **kwargs):
         """Open a record in the web client (the newer add-on's "View in Odoo" link)."""
         if not request.env["mail.plugin.connection"]._feature_enabled():
-            return self._page(_("The mail plugin is not enabled"), _("Ask an administrator."), 404)
+            return message_page(_("The mail plugin is not enabled"), _("Ask an administrator."), status=404)
         if not request.env.user._is_internal():
-            return self._page(_("Access refused"), _("Only internal users can open this link."), 403)
+            return message_page(_("Access refused"), _("Only internal users can open this link."), status=403)
         try:
             url = request.env["mail.plugin.search"]._record_form_url(model, as_id(record_id, "record_id"))
         except MailPluginError as error:
-            return self._page(_("Cannot open this record"), error.args[0], 404)
+            return message_page(_("Cannot open this record"), error.args[0], status=404)
         return request.redirect(url, 303)

@@ -3,6 +3,7 @@ from odoo.http import request
 
 from ..exceptions import MailPluginError
 from ..params import as_email, as_id, as_text
+from .common import json_route
 
 
 def _optional_company_id(value):
@@ -15,7 +16,7 @@ def _optional_company_id(value):
 class MailPluginPartnerController(http.Controller):
     """Contacts and companies: lookup by sender, search, creation, enrichment."""
 
-    @http.route("/mail_plugin/partner/get", type="json", auth="mail_plugin", cors="*", save_session=False)
+    @json_route("/mail_plugin/partner/get")
     def partner_get(self, **params):
         """The sender's contact card.
 
@@ -35,14 +36,14 @@ class MailPluginPartnerController(http.Controller):
             email_normalized=email, name=name, partner_id=partner_id, image_format=image_format
         )
 
-    @http.route("/mail_plugin/partner/search", type="json", auth="mail_plugin", cors="*", save_session=False)
+    @json_route("/mail_plugin/partner/search")
     def partner_search(self, search_term=None, limit=None, **kwargs):
         term = as_text(search_term, "search_term", required=False)
         limit = min(as_id(limit, "limit", required=False) or 30, 100)
         partners = request.env["res.partner"]._mail_plugin_search(term, limit)
         return {"partners": partners._mail_plugin_contact_values("base64")}
 
-    @http.route("/mail_plugin/partner/create", type="json", auth="mail_plugin", cors="*", save_session=False)
+    @json_route("/mail_plugin/partner/create")
     def partner_create(self, email=None, name=None, company=None, **kwargs):
         email = as_email(email, "email")
         name = as_text(name, "name", required=False)
@@ -50,24 +51,12 @@ class MailPluginPartnerController(http.Controller):
         partner = request.env["res.partner"]._mail_plugin_create_contact(name, email, company_id)
         return partner._mail_plugin_contact_values("data_uri")[0]
 
-    @http.route(
-        "/mail_plugin/partner/enrich_and_create_company",
-        type="json",
-        auth="mail_plugin",
-        cors="*",
-        save_session=False,
-    )
+    @json_route("/mail_plugin/partner/enrich_and_create_company")
     def enrich_and_create_company(self, partner_id=None, **kwargs):
         partner_id = as_id(partner_id, "partner_id")
         return request.env["mail.plugin.enrichment"]._enrich_and_create_company(partner_id)
 
-    @http.route(
-        "/mail_plugin/partner/enrich_and_update_company",
-        type="json",
-        auth="mail_plugin",
-        cors="*",
-        save_session=False,
-    )
+    @json_route("/mail_plugin/partner/enrich_and_update_company")
     def enrich_and_update_company(self, partner_id=None, **kwargs):
         partner_id = as_id(partner_id, "partner_id")
         return request.env["mail.plugin.enrichment"]._enrich_and_update_company(partner_id)

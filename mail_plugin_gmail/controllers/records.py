@@ -5,12 +5,9 @@ from odoo.http import request
 
 from ..exceptions import MailPluginError
 from ..params import MAX_HTML, as_attachments, as_email, as_id, as_text, is_absent
+from .common import json_route
 
 MAX_HEADER = 64 * 1024
-
-
-def json_route(path):
-    return http.route(path, type="json", auth="mail_plugin", cors="*", save_session=False)
 
 
 def records_model():
