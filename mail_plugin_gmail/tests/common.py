@@ -65,6 +65,16 @@ class MailPluginHttpCase(HttpCase):
             "/mail_plugin/auth/confirm", data=fields, allow_redirects=False
         )
 
+    def clean_error(self, response):
+        """The JSON-RPC error of a call that must fail cleanly: HTTP 200, no result, no
+        traceback nor debug data. Returns the error's data."""
+        self.assertEqual(response.status_code, 200)
+        body = response.json()
+        self.assertNotIn("result", body)
+        self.assertNotIn("debug", body["error"]["data"])
+        self.assertNotIn("Traceback", response.text)
+        return body["error"]["data"]
+
     @staticmethod
     def query_of(response):
         return {k: v[0] for k, v in parse_qs(urlparse(response.headers["Location"]).query).items()}

@@ -85,10 +85,4 @@ class PartnerCase(MailPluginHttpCase):
 
     def call_error(self, path, params=None, token=None):
         """The error message of a call that must fail cleanly (no traceback)."""
-        response = self.rpc(path, params or {}, token=token)
-        self.assertEqual(response.status_code, 200)
-        body = response.json()
-        self.assertNotIn("result", body)
-        self.assertNotIn("debug", body["error"]["data"])
-        self.assertNotIn("Traceback", response.text)
-        return body["error"]["data"]["message"]
+        return self.clean_error(self.rpc(path, params or {}, token=token))["message"]

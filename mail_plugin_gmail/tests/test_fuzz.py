@@ -152,6 +152,15 @@ def _strategies(ids):
 
 
 # Which parameters each known endpoint reads (old and new add-on generations together).
+# Params of the routes that make a record from the email that is open (newer add-on's set).
+RECORD_FROM_EMAIL_PARAMS = [
+    "email_body",
+    "email_subject",
+    "partner_id",
+    "partner_email",
+    "partner_name",
+    "attachments",
+]
 ENDPOINT_PARAMS = {
     "/mail_plugin/auth/access_token": ["auth_code"],
     "/mail_plugin/auth/check_version": [],
@@ -174,22 +183,8 @@ ENDPOINT_PARAMS = {
         "timestamp",
         "application_name",
     ],  # fmt: skip
-    "/mail_plugin/lead/create": [
-        "email_body",
-        "email_subject",
-        "partner_id",
-        "partner_email",
-        "partner_name",
-        "attachments",
-    ],  # fmt: skip
-    "/mail_plugin/ticket/create": [
-        "email_body",
-        "email_subject",
-        "partner_id",
-        "partner_email",
-        "partner_name",
-        "attachments",
-    ],  # fmt: skip
+    "/mail_plugin/lead/create": RECORD_FROM_EMAIL_PARAMS,
+    "/mail_plugin/ticket/create": RECORD_FROM_EMAIL_PARAMS,
     "/mail_plugin/task/create": [
         "email_body",
         "email_subject",

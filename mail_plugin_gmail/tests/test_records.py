@@ -32,12 +32,7 @@ class RecordsCase(MailPluginHttpCase):
 
     def error(self, response):
         """The clean JSON-RPC error: its message, and no traceback."""
-        self.assertEqual(response.status_code, 200)
-        body = response.json()
-        self.assertNotIn("result", body)
-        self.assertNotIn("debug", body["error"]["data"])
-        self.assertNotIn("Traceback", response.text)
-        return body["error"]["data"]["message"]
+        return self.clean_error(response)["message"]
 
     def messages(self, record):
         return self.env["mail.message"].search(
