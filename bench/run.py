@@ -99,22 +99,22 @@ def db_exists(name):
         return bool(cr.fetchone())
 
 
-def create_from_template(name, template):
+def _on_postgres(statement):
+    """Run a database-level statement (CREATE/DROP DATABASE) on the maintenance database."""
     cnx = connect("postgres")
     try:
         with cnx.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            cr.execute(statement)
     finally:
         cnx.close()
+
+
+def create_from_template(name, template):
+    _on_postgres(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 def drop_db(name):
-    cnx = connect("postgres")
-    try:
-        with cnx.cursor() as cr:
-            cr.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        cnx.close()
+    _on_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def odoo(*args, stdin=None):

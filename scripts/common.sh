@@ -18,3 +18,8 @@ load_env() {
     # shellcheck disable=SC1090
     . "$ENV_FILE"
 }
+
+# psql on the maintenance database, with the server and role scripts/setup chose (after load_env).
+psql_admin() {
+    PGPASSWORD=$DB_PASSWORD psql ${DB_HOST:+-h "$DB_HOST"} -p "$DB_PORT" -U "$DB_USER" -d postgres -Atq "$@"
+}
