@@ -7,6 +7,7 @@ Run with the project's virtualenv python (it has requests, psycopg2 and matplotl
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -58,7 +59,9 @@ def size_label(n):
 # --- PostgreSQL ------------------------------------------------------------------------------
 def db_env():
     env = {}
-    env_file = CACHE / "env.sh"
+    # scripts/common.sh names the file after a hash of the checkout's path.
+    tag = hashlib.sha1(str(REPO).encode()).hexdigest()[:8]
+    env_file = CACHE / f"env-{tag}.sh"
     if not env_file.exists():
         sys.exit(f"no {env_file}: run scripts/setup first (with MAIL_PLUGIN_GMAIL_CACHE set as here)")
     for line in env_file.read_text().splitlines():

@@ -8,7 +8,10 @@ CACHE_DIR=${MAIL_PLUGIN_GMAIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mail_plugin
 VENV_DIR=${VENV_DIR:-$CACHE_DIR/venv}
 ODOO_BRANCH=17.0
 ODOO_UPSTREAM=${ODOO_UPSTREAM:-https://github.com/odoo/odoo.git}
-ENV_FILE=$CACHE_DIR/env.sh
+# Several checkouts may share one cache (a clone per branch, CI's fresh clone): each gets its own
+# configuration, whose addons_path names that checkout.
+CHECKOUT_TAG=$(printf '%s' "$REPO_DIR" | sha1sum | cut -c1-8)
+ENV_FILE=$CACHE_DIR/env-$CHECKOUT_TAG.sh
 
 die() { printf '\n\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
