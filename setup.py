@@ -1,29 +1,45 @@
-"""Packages the addon as ``odoo-addon-mail_plugin_gmail`` with setuptools-odoo.
+"""Packages the addon as ``odoo-addon-mail_plugin_gmail`` with plain setuptools.
 
-setuptools-odoo computes the distribution's metadata from the manifest (name, version,
-Odoo dependency, classifiers); the package itself is mapped to ``odoo.addons`` here, so the
-addon stays at the top of the repository instead of under an ``odoo/addons`` link tree.
-Its last release knows Odoo up to 16.0; 17.0 keeps 16.0's packaging rules, so it is
-declared the same way.
+The distribution's metadata (name, version, Odoo and Python requirements, classifiers,
+description) comes from the manifest through manifestoo-core, the library behind OCA's
+``whool``, with the options of the addon's own ``pyproject.toml``: this build and
+``pip wheel mail_plugin_gmail/`` (whool) describe the same package. The addon stays at the
+top of the repository and is mapped to ``odoo.addons`` here.
 """
 
-import setuptools
-from setuptools_odoo import core
+from pathlib import Path
 
-if "17.0" not in core.ODOO_VERSION_INFO:
-    core.ODOO_VERSION_INFO["17.0"] = dict(
-        core.ODOO_VERSION_INFO["16.0"],
-        odoo_dep="odoo>=17.0a,<17.1dev",
-        pkg_version_specifier=">=17.0dev,<17.1dev",
-    )
+import setuptools
+from manifestoo_core.metadata import metadata_from_addon_dir
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 ADDON = "mail_plugin_gmail"
-# The package version is the manifest version, whatever the git history since it changed.
-keywords = core.get_addon_setuptools_keywords(ADDON, post_version_strategy_override="none")
-keywords.pop("namespace_packages", None)
-keywords["packages"] = [
-    "odoo.addons." + package
-    for package in setuptools.find_packages(include=[ADDON, ADDON + ".*"])
-]
-keywords["package_dir"] = {"odoo.addons." + ADDON: ADDON}
-setuptools.setup(**keywords)
+ADDON_DIR = Path(__file__).resolve().parent / ADDON
+PACKAGE = "odoo.addons." + ADDON
+
+whool_options = tomllib.loads((ADDON_DIR / "pyproject.toml").read_text()).get("tool", {}).get("whool", {})
+metadata = metadata_from_addon_dir(ADDON_DIR, whool_options)
+
+setuptools.setup(
+    name=metadata["Name"],
+    version=metadata["Version"],
+    description=metadata["Summary"],
+    long_description=metadata.get_payload(),
+    long_description_content_type=metadata["Description-Content-Type"],
+    url=metadata["Home-page"],
+    author=metadata["Author"],
+    license=metadata["License"],
+    classifiers=metadata.get_all("Classifier"),
+    python_requires=metadata["Requires-Python"],
+    install_requires=metadata.get_all("Requires-Dist"),
+    packages=[PACKAGE] + [PACKAGE + "." + p for p in setuptools.find_packages(str(ADDON_DIR))],
+    package_dir={PACKAGE: ADDON},
+    # Every file of the addon: views, data, translations, static assets, readme fragments.
+    package_data={PACKAGE: ["**/*"]},
+    exclude_package_data={PACKAGE: ["pyproject.toml", "**/__pycache__/*", "**/*.pyc"]},
+    zip_safe=False,
+)
