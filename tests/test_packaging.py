@@ -2,6 +2,7 @@
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -45,12 +46,23 @@ def addon_files(wheel):
         return {n[len(prefix):] for n in zf.namelist() if n.startswith(prefix)}
 
 
+def checkout_copy(dest):
+    """What setup.py reads, copied: building in the checkout would leave build/ behind there."""
+    for name in ("setup.py", "pyproject.toml", "LICENSE", "COPYING"):
+        shutil.copy(REPO / name, dest)
+    shutil.copytree(ADDON_DIR, dest / ADDON_DIR.name, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory):
     """The wheel of the top-level setup.py and the one whool builds from the addon directory."""
     return {
-        source: build_wheel(path, tmp_path_factory.mktemp(source))
-        for source, path in (("setup.py", REPO), ("whool", ADDON_DIR))
+        "setup.py": build_wheel(
+            checkout_copy(tmp_path_factory.mktemp("src")), tmp_path_factory.mktemp("setup")
+        ),
+        # whool copies the files git tracks to a scratch directory itself.
+        "whool": build_wheel(ADDON_DIR, tmp_path_factory.mktemp("whool")),
     }
 
 
@@ -65,6 +77,9 @@ def test_setup_py_wheel_name_version_and_dependencies(wheels):
     # Only Odoo itself: base_setup and mail are Odoo's own addons, no Python library is needed.
     assert [Requirement(r) for r in meta.get_all("Requires-Dist")] == [Requirement("odoo>=17.0a,<17.1dev")]
     assert "Framework :: Odoo :: 17.0" in meta.get_all("Classifier")
+    with zipfile.ZipFile(wheel) as zf:
+        licenses = {Path(n).name for n in zf.namelist() if ".dist-info/licenses/" in n}
+    assert licenses == {"LICENSE", "COPYING"}
 
 
 def tracked_addon_files():
