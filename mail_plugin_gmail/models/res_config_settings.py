@@ -20,8 +20,9 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="mail_plugin_gmail.max_attachment_mb",
         default=25,
         help="Largest total size of the attachments of one email logged or turned into a record "
-        "from the add-on. Requests above Odoo's own limit on request size (128 MB by default) "
-        "are refused anyway.",
+        "from the add-on. The add-on's whole request is limited to 64 MB by default "
+        "(system parameter mail_plugin_gmail.max_request_size): attachments travel "
+        "base64-encoded, so that leaves room for about 48 MB of attachments.",
     )
     mail_plugin_gmail_server_url = fields.Char(
         string="Address for the add-on",
