@@ -7,6 +7,7 @@ Run with the project's virtualenv python (it has requests, psycopg2 and matplotl
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -34,11 +35,14 @@ CACHE = Path(
     or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mail_plugin_gmail"
 )
 BASE_MODULES = "base_setup,mail,contacts,iap_mail"
+APPS = "crm,project"
 IMPLS = {
-    # name: (module, authenticated route that does no work of its own)
+    # name: (modules, authenticated route that does no work of its own)
     "ours": ("mail_plugin_gmail", "/mail_plugin/get_translations"),
-    "ref": ("mail_plugin", "/mail_client_extension/modules/get"),
+    "ref": ("mail_plugin,crm_mail_plugin,project_mail_plugin", "/mail_client_extension/modules/get"),
 }
+# Attachment size limit of the module on the bench databases (the 40 MB case passes its default).
+MAX_ATTACHMENT_MB = 64
 LOG_RE = re.compile(r'"POST (\S+) HTTP/[\d.]+" (\d{3}) \S+ (\d+) ([\d.]+) ([\d.]+)\s*$')
 
 
@@ -134,26 +138,63 @@ def odoo(*args, stdin=None):
 
 
 # --- Databases: base -> seeded template -> one per implementation -----------------------------
+PROJECTS_SCRIPT = """
+projects = env['project.project'].search([])
+if not projects:
+    stages = env['project.task.type'].create([{'name': n} for n in ('To Do', 'Doing', 'Done')])
+    env['project.project'].create(
+        [{'name': 'Project %d' % i, 'type_ids': [(6, 0, stages.ids)]} for i in range(1, 21)]
+    )
+env.cr.commit()
+"""
+
+
 def ensure_base(prefix):
     name = f"{prefix}base"
     if not db_exists(name):
-        say(f"creating {name} ({BASE_MODULES})")
-        odoo("-d", name, "-i", BASE_MODULES, "--stop-after-init", "--no-http", "--log-level=warn")
+        say(f"creating {name} ({BASE_MODULES},{APPS})")
+        odoo("-d", name, "-i", f"{BASE_MODULES},{APPS}", "--stop-after-init", "--no-http", "--log-level=warn")
+    odoo("shell", "-d", name, "--no-http", "--log-level=warn", stdin=PROJECTS_SCRIPT)
     return name
 
 
+def _table_indexes(cr, table):
+    """(name, definition) of a table's secondary indexes."""
+    cr.execute(
+        """SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.tablename = %s AND i.indexname NOT IN (
+                  SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)""",
+        [table, table],
+    )
+    return cr.fetchall()
+
+
 def ensure_seeded(prefix, n):
+    """N contacts, N leads, N tasks. The leads' and tasks' indexes are dropped during the load
+    and rebuilt after it (a GIN trigram index maintained row by row would take much longer)."""
     name = f"{prefix}seed_{size_label(n)}"
     if db_exists(name):
         return name
     base = ensure_base(prefix)
-    say(f"seeding {name} with {n} contacts")
+    say(f"seeding {name} with {n} contacts, leads and tasks")
     create_from_template(name, base)
     start = time.monotonic()
     try:
         with cursor(name) as cr:
+            cr.execute("SET maintenance_work_mem = '512MB'")
+            indexes = _table_indexes(cr, "crm_lead") + _table_indexes(cr, "project_task")
+            for index_name, _definition in indexes:
+                cr.execute(f'DROP INDEX "{index_name}"')
             cr.execute(seed.seed_sql(n))
-            cr.execute("VACUUM ANALYZE res_partner")
+            say(f"{name}: contacts in {time.monotonic() - start:.1f}s")
+            cr.execute(seed.records_sql(n, n, n))
+            say(f"{name}: leads and tasks in {time.monotonic() - start:.1f}s")
+            cr.execute(seed.cleanup_sql())
+            for _index_name, definition in indexes:
+                cr.execute(definition)
+            say(f"{name}: indexes in {time.monotonic() - start:.1f}s")
+            for table in ("res_partner", "crm_lead", "project_task"):
+                cr.execute(f"VACUUM ANALYZE {table}")
     except BaseException:
         drop_db(name)
         raise
@@ -200,6 +241,7 @@ def _install(name, impl):
 ICP = env['ir.config_parameter'].sudo()
 ICP.set_param('mail_plugin_gmail.enabled', True)
 ICP.set_param('iap.endpoint', 'http://127.0.0.1:9')  # never reach IAP from a benchmark
+ICP.set_param('mail_plugin_gmail.max_attachment_mb', {MAX_ATTACHMENT_MB})
 user = env.ref('base.user_admin')
 if {impl!r} == 'ours':
     _conn, key = env['mail.plugin.connection']._create_for_user(user, 'bench')
@@ -211,25 +253,33 @@ env.cr.commit()
 """
     odoo("shell", "-d", name, "--no-http", "--log-level=warn", stdin=script)
     with cursor(name) as cr:
-        cr.execute("VACUUM ANALYZE res_partner")
+        for table in ("res_partner", "crm_lead", "project_task"):
+            cr.execute(f"VACUUM ANALYZE {table}")
 
 
 def bench_inputs(dbname, count):
-    """Sample addresses from the seeded data (same for every implementation of one size)."""
+    """Sample senders from the seeded data (same for every implementation of one size):
+    ordinary known people (at a company, with a few leads and tasks), companies (their domain),
+    the three contacts with many opportunities and the company with many contacts."""
     with cursor(dbname) as cr:
         cr.execute("SELECT key, value FROM ir_config_parameter WHERE key LIKE 'bench.%'")
         params = dict(cr.fetchall())
+        big_company = int(params["bench.big_company_id"])
+        heavy_ids = [int(x) for x in params["bench.heavy_ids"].split(",")]
         cr.execute("SELECT MIN(id), MAX(id) FROM res_partner WHERE email LIKE '%@%'")
         low, high = cr.fetchone()
-        step = max(1, (high - low) // (count * 3))
+        cr.execute("SELECT count(*) FROM crm_lead")
+        lead_step = max(1, cr.fetchone()[0] // (count * 6))
         cr.execute(
-            """SELECT id, name, email FROM res_partner
-                WHERE id BETWEEN %s AND %s AND (id - %s) %% %s = 0 AND NOT is_company
-                  AND split_part(email, '@', 2) NOT IN %s
-                ORDER BY id LIMIT %s""",
-            [low, high, low, step, tuple(seed.PUBLIC_PROVIDERS), count],
+            """SELECT DISTINCT p.id, p.name, p.email FROM crm_lead l
+                 JOIN res_partner p ON p.id = l.partner_id
+                WHERE l.id %% %s = 0 AND NOT p.is_company AND p.parent_id IS NOT NULL
+                  AND p.parent_id <> %s AND p.id <> ALL(%s)
+                ORDER BY p.id""",
+            [lead_step, big_company, heavy_ids],
         )
-        known = cr.fetchall()
+        rows = cr.fetchall()
+        known = rows[:: max(1, len(rows) // count)][:count]  # spread over the whole id range
         cr.execute(
             """SELECT id, name, split_part(email, '@', 2) FROM res_partner
                 WHERE is_company AND id BETWEEN %s AND %s AND (id - %s) %% 7 = 0
@@ -237,7 +287,15 @@ def bench_inputs(dbname, count):
             [low, high, low, count],
         )
         companies = cr.fetchall()
-    return params, known, companies
+        cr.execute("SELECT id, name, email FROM res_partner WHERE id = ANY(%s) ORDER BY id", [heavy_ids])
+        heavy = cr.fetchall()
+        cr.execute("SELECT id, name, email FROM res_partner WHERE id = %s", [big_company])
+        big = cr.fetchall()
+        cr.execute("SELECT count(*) FROM crm_lead WHERE partner_id = %s", [heavy_ids[0]])
+        params["heavy_leads"] = cr.fetchone()[0]
+        cr.execute("SELECT count(*) FROM res_partner WHERE parent_id = %s", [big_company])
+        params["big_company_people"] = cr.fetchone()[0]
+    return params, {"known": known, "companies": companies, "heavy": heavy, "big": big}
 
 
 def wait_for_usable_index(dbname, timeout=180):
@@ -345,59 +403,107 @@ def pct(values, q):
     return values[min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))]
 
 
-def build_cases(impl, known, companies, now_tag):
-    """Case name -> (path, needs token, function(i) -> params)."""
-    people = [(name, email) for _id, name, email in known]
+def _attachment_payload(total_mb, parts):
+    """``parts`` attachments of random bytes (incompressible), ``total_mb`` MB decoded."""
+    size = total_mb * 1024 * 1024 // parts
+    return [
+        [f"bench-{total_mb}mb-{k}.bin", base64.b64encode(os.urandom(size)).decode()] for k in range(parts)
+    ]
+
+
+class Case:
+    """One measured request kind: its route and parameters, and how to load it."""
+
+    def __init__(self, path, make_params, token=True, requests=None, parallel=True, memory=False, only=None):
+        self.path, self.make_params, self.token = path, make_params, token
+        self.requests = requests  # None: --requests
+        self.parallel = parallel  # also measure req/s with --clients
+        self.memory = memory  # also measure the serving worker's peak memory
+        self.only = only  # implementations that have the route (None: all)
+
+
+def build_cases(impl, inputs, now_tag):
+    """Case name -> Case. Every request uses another sender/record, so no cache hides the work."""
+    people = [(name, email) for _id, name, email in inputs["known"]]
+    known_ids = [row[0] for row in inputs["known"]]
+    companies, heavy, big = inputs["companies"], inputs["heavy"], inputs["big"]
+    payloads = {}
+
+    def log_params(total_mb, parts):
+        def make(i):
+            if total_mb not in payloads:
+                payloads[total_mb] = _attachment_payload(total_mb, parts)
+            return {
+                "model": "res.partner",
+                "res_id": known_ids[i % len(known_ids)],
+                "message": f"<span>From: bench</span><br/><br/><p>Mail {i} with {total_mb} MB</p>",
+                "attachments": payloads[total_mb],
+            }
+
+        return make
+
+    def sender(rows):
+        return lambda i: {"email": rows[i % len(rows)][2], "name": rows[i % len(rows)][1], "partner_id": None}
+
     return {
-        "get_known": (
+        "get_known": Case("/mail_plugin/partner/get", sender(inputs["known"])),
+        "get_heavy": Case("/mail_plugin/partner/get", sender(heavy)),
+        "get_big_company": Case("/mail_plugin/partner/get", sender(big)),
+        "get_unknown_company": Case(
             "/mail_plugin/partner/get",
-            True,
-            lambda i: {
-                "email": people[i % len(people)][1],
-                "name": people[i % len(people)][0],
-                "partner_id": None,
-            },
-        ),
-        "get_unknown_company": (
-            "/mail_plugin/partner/get",
-            True,
             lambda i: {
                 "email": f"new.person{now_tag}x{i}@{companies[i % len(companies)][2]}",
                 "name": f"New Person {i}",
                 "partner_id": None,
             },
         ),
-        "get_unknown_public": (
+        "get_unknown_public": Case(
             "/mail_plugin/partner/get",
-            True,
             lambda i: {
                 "email": f"someone{now_tag}x{i}@gmail.com",
                 "name": f"Someone {i}",
                 "partner_id": None,
             },
         ),
-        "search_email": (
-            "/mail_plugin/partner/search",
-            True,
-            lambda i: {"search_term": people[i % len(people)][1]},
+        "search_email": Case(
+            "/mail_plugin/partner/search", lambda i: {"search_term": people[i % len(people)][1]}
         ),
-        "search_name": (
-            "/mail_plugin/partner/search",
-            True,
-            lambda i: {"search_term": people[i % len(people)][0]},
+        "search_name": Case(
+            "/mail_plugin/partner/search", lambda i: {"search_term": people[i % len(people)][0]}
         ),
-        "log_mail_content": (
+        "search_leads": Case(
+            "/mail_plugin/search_records/crm.lead",
+            lambda i: {"query": people[i % len(people)][0]},
+            only={"ours"},
+        ),
+        "log_mail_content": Case(
             "/mail_plugin/log_mail_content",
-            True,
             lambda i: {
                 "model": "res.partner",
-                "res_id": known[i % len(known)][0],
+                "res_id": known_ids[i % len(known_ids)],
                 "message": f"<span>From: bench</span><br/><br/><p>Mail {i}</p>",
                 "attachments": [],
             },
         ),
-        "auth_noop": (IMPLS[impl][1], True, lambda i: {}),
-        "noauth": ("/web/webclient/version_info", False, lambda i: {}),
+        "log_1mb": Case(
+            "/mail_plugin/log_mail_content", log_params(1, 1), requests=10, parallel=False, memory=True
+        ),
+        "log_25mb": Case(
+            "/mail_plugin/log_mail_content", log_params(25, 1), requests=4, parallel=False, memory=True
+        ),
+        "log_40mb": Case(
+            "/mail_plugin/log_mail_content", log_params(40, 4), requests=4, parallel=False, memory=True
+        ),
+        "lead_create": Case(
+            "/mail_plugin/lead/create",
+            lambda i: {
+                "partner_id": known_ids[i % len(known_ids)],
+                "email_subject": f"Bench request {now_tag}-{i}",
+                "email_body": f"<p>Hello, we would like an offer ({i}).</p>",
+            },
+        ),
+        "auth_noop": Case(IMPLS[impl][1], lambda i: {}),
+        "noauth": Case("/web/webclient/version_info", lambda i: {}, token=False),
     }
 
 
@@ -408,31 +514,120 @@ def call(session, url, token, params):
         url,
         json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
         headers=headers,
-        timeout=120,
+        timeout=300,
     )
     elapsed = time.perf_counter() - start
     body = response.json() if response.status_code == 200 else {"error": response.status_code}
     return elapsed, body
 
 
-def run_case(server, token, path, with_token, make_params, requests_n, clients, warmup, parallel_n=None):
-    url = server.url + path
-    tok = token if with_token else None
+# --- Memory of the server's processes (Linux /proc) ---------------------------------------------
+def _status_kb(pid, key):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def server_pids(root):
+    """The server process and its children (the prefork workers)."""
+    pids = [root]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == root:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+class PeakMemory:
+    """Peak resident memory a request added to the process that served it: the RSS of each
+    server process before, its high-water mark reset (``clear_refs`` 5), VmHWM after."""
+
+    def __init__(self, root):
+        self.pids = server_pids(root)
+
+    def __enter__(self):
+        self.before = {}
+        for pid in self.pids:
+            self.before[pid] = _status_kb(pid, "VmRSS")
+            try:
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+            except OSError:
+                self.before[pid] = None
+        return self
+
+    def __exit__(self, *exc):
+        deltas = {}
+        for pid, rss in self.before.items():
+            hwm = _status_kb(pid, "VmHWM")
+            if rss is not None and hwm is not None:
+                deltas[pid] = (hwm - rss, hwm)
+        self.pid, self.delta_kb, self.hwm_kb = None, None, None
+        if deltas:
+            self.pid = max(deltas, key=lambda pid: deltas[pid][0])
+            self.delta_kb, self.hwm_kb = deltas[self.pid]
+
+
+def run_case(server, token, case, requests_n, clients, warmup, parallel_n=None):
+    url = server.url + case.path
+    tok = token if case.token else None
     session = requests.Session()
-    for i in range(warmup):
-        call(session, url, tok, make_params(10_000 + i))
+    requests_n = case.requests or requests_n
+    for i in range(warmup if case.parallel else 1):
+        call(session, url, tok, case.make_params(10_000 + i))
     # 1 client: latency
     offset = server.log_size()
-    latencies, errors, sample = [], 0, None
+    latencies, errors, sample, peaks = [], 0, None, []
     for i in range(requests_n):
-        elapsed, body = call(session, url, tok, make_params(i))
+        params = case.make_params(i)
+        if case.memory:
+            with PeakMemory(server.proc.pid) as mem:
+                elapsed, body = call(session, url, tok, params)
+            if mem.delta_kb is not None:
+                peaks.append((mem.delta_kb / 1024, mem.hwm_kb / 1024))
+        else:
+            elapsed, body = call(session, url, tok, params)
         latencies.append(elapsed * 1000)
         if "error" in body:
             errors += 1
             sample = sample or body["error"]
-    server_rows = server.log_lines(offset, path)
-    # N clients: throughput, each client its own connection
-    total = parallel_n or requests_n * 2
+    server_rows = server.log_lines(offset, case.path)
+    rps = None
+    if case.parallel:
+        rps = _throughput(url, tok, case, parallel_n or requests_n * 2, clients)
+    server_ms = [row[2] * 1000 for row in server_rows]
+    queries = [row[1] for row in server_rows]
+    result = {
+        "path": case.path,
+        "n": requests_n,
+        "errors": errors,
+        "error_sample": str(sample)[:300] if sample else None,
+        "client_p50": pct(latencies, 50),
+        "client_p95": pct(latencies, 95),
+        "server_p50": pct(server_ms, 50),
+        "server_p95": pct(server_ms, 95),
+        "queries": statistics.median(queries) if queries else None,
+        "queries_max": max(queries) if queries else None,
+        "rps": rps,
+        "clients": clients,
+    }
+    if case.memory:
+        payload = sum(len(item[1]) for item in case.make_params(0)["attachments"]) * 3 // 4
+        result["payload_mb"] = payload / 1024 / 1024
+        result["peak_mb"] = max((p[0] for p in peaks), default=None)
+        result["peak_mb_p50"] = pct([p[0] for p in peaks], 50)
+        result["worker_hwm_mb"] = max((p[1] for p in peaks), default=None)
+    return result
+
+
+def _throughput(url, tok, case, total, clients):
+    """Requests/s with ``clients`` parallel clients, each on its own connection."""
     counter = iter(range(total))
     lock = threading.Lock()
 
@@ -444,35 +639,19 @@ def run_case(server, token, path, with_token, make_params, requests_n, clients, 
                 i = next(counter, None)
             if i is None:
                 return done
-            call(sess, url, tok, make_params(20_000 + i))
+            call(sess, url, tok, case.make_params(20_000 + i))
             done += 1
 
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         futures = [pool.submit(worker) for _ in range(clients)]
         done = sum(f.result() for f in futures)
-    rps = done / (time.perf_counter() - start)
-    server_ms = [row[2] * 1000 for row in server_rows]
-    queries = [row[1] for row in server_rows]
-    return {
-        "path": path,
-        "n": requests_n,
-        "errors": errors,
-        "error_sample": str(sample)[:200] if sample else None,
-        "client_p50": pct(latencies, 50),
-        "client_p95": pct(latencies, 95),
-        "server_p50": pct(server_ms, 50),
-        "server_p95": pct(server_ms, 95),
-        "queries": statistics.median(queries) if queries else None,
-        "queries_max": max(queries) if queries else None,
-        "rps": rps,
-        "clients": clients,
-    }
+    return done / (time.perf_counter() - start)
 
 
 def run_impl(args, impl, n, port):
     dbname = ensure_impl_db(args.prefix, impl, n, fresh=args.fresh, tag=args.tag)
-    params, known, companies = bench_inputs(dbname, max(args.requests, 50))
+    params, inputs = bench_inputs(dbname, max(args.requests, 50))
     token = params["bench.token"]
     logfile = CACHE / f"bench-{dbname}.log"
     results = {
@@ -481,34 +660,34 @@ def run_impl(args, impl, n, port):
         "db": dbname,
         "workers": args.workers,
         "install_seconds": float(params.get("bench.install_seconds", "nan")),
+        "heavy_leads": params["heavy_leads"],
+        "big_company_people": params["big_company_people"],
+        "load": os.getloadavg(),
     }
     now_tag = int(time.time()) % 100000
-    cases = build_cases(impl, known, companies, now_tag)
-    selected = [c for c in cases if not args.cases or c in args.cases]
+    cases = build_cases(impl, inputs, now_tag)
+    selected = [
+        c
+        for c in cases
+        if (not args.cases or c in args.cases) and (cases[c].only is None or impl in cases[c].only)
+    ]
     if impl == "ours":
         results["index_usable"] = wait_for_usable_index(dbname)
     with Server(dbname, port, args.workers, logfile) as server:
         results["cases"] = {}
         for case in selected:
-            path, with_token, make_params = cases[case]
             res = run_case(
-                server,
-                token,
-                path,
-                with_token,
-                make_params,
-                args.requests,
-                args.clients,
-                args.warmup,
-                args.parallel_requests,
+                server, token, cases[case], args.requests, args.clients, args.warmup, args.parallel_requests
             )
             results["cases"][case] = res
             say(
                 f"{impl} {size_label(n)} {case}: client p50 {fmt(res['client_p50'])} p95 "
                 f"{fmt(res['client_p95'])} ms, server p50 {fmt(res['server_p50'])} p95 "
-                f"{fmt(res['server_p95'])} ms, queries {res['queries']}, {res['rps']:.0f} req/s"
+                f"{fmt(res['server_p95'])} ms, queries {res['queries']}, {fmt(res['rps'], 0)} req/s"
+                + (f", peak +{res['peak_mb']:.0f} MB" if res.get("peak_mb") is not None else "")
                 + (f", {res['errors']} errors ({res['error_sample']})" if res["errors"] else "")
             )
+    results["load_after"] = os.getloadavg()
     return results
 
 
@@ -519,33 +698,50 @@ def fmt(value, digits=1):
 # --- Report ------------------------------------------------------------------------------------
 CASE_LABELS = {
     "get_known": "partner/get, known sender",
+    "get_heavy": "partner/get, contact with many opportunities",
+    "get_big_company": "partner/get, company with many contacts",
     "get_unknown_company": "partner/get, unknown sender, company domain",
     "get_unknown_public": "partner/get, unknown sender, public domain",
     "search_email": "partner/search, by e-mail",
     "search_name": "partner/search, by name",
-    "log_mail_content": "log_mail_content on a contact",
+    "search_leads": "search_records/crm.lead",
+    "log_mail_content": "log_mail_content, no attachment",
+    "log_1mb": "log_mail_content, 1 MB attachment",
+    "log_25mb": "log_mail_content, 25 MB attachment",
+    "log_40mb": "log_mail_content, 4 x 10 MB attachments",
+    "lead_create": "lead/create",
     "auth_noop": "authenticated no-op",
     "noauth": "unauthenticated no-op",
 }
+README_BEGIN = "<!-- bench:begin (generated by bench/run.py --report --write) -->"
+README_END = "<!-- bench:end -->"
 
 
-def report(all_results, out=sys.stdout):
+def _ratio(ref, ours):
+    return f"{ref / ours:.1f}x" if ref is not None and ours else "-"
+
+
+def report_lines(all_results):
     by_key = {(r["impl"], r["contacts"]): r for r in all_results}
     sizes = sorted({r["contacts"] for r in all_results})
     impls = [i for i in IMPLS if any(r["impl"] == i for r in all_results)]
-    lines = []
-    workers = {r["workers"] for r in all_results}
-    lines.append(
-        f"Server: {'threaded' if workers == {0} else f'--workers={sorted(workers)}'}; "
-        "times in ms; client = measured by the client over loopback, server = Odoo's own "
-        "request timing (query + remaining time); req/s with "
-        f"{all_results[0]['cases'][next(iter(all_results[0]['cases']))]['clients']} clients."
-    )
-    lines.append("")
-    lines.append(
-        "| case | contacts | impl | client p50 | client p95 | server p50 | server p95 | queries | req/s |"
-    )
-    lines.append("|---|---|---|---|---|---|---|---|---|")
+    first = max(all_results, key=lambda r: r["contacts"])
+    clients = next((c["clients"] for c in first["cases"].values()), "?")
+    workers = first["workers"]
+    lines = [
+        f"Odoo 17 with CRM and Project, `--workers={workers}`; N contacts, N leads, N tasks "
+        f"(long tail: {first.get('heavy_leads', '?')} opportunities on one contact, "
+        f"{first.get('big_company_people', '?')} contacts in one company at the largest size). "
+        "Times in ms: server = Odoo's own request timing (its log line), client = one sequential "
+        f"client over loopback; req/s with {clients} parallel clients; peak = memory the request "
+        "added to the worker that served it (VmHWM over the RSS before). Load average during the "
+        "runs: "
+        + ", ".join(f"{r['impl']} {size_label(r['contacts'])} {r['load'][0]:.1f}" for r in all_results)
+        + ".",
+        "",
+        "| case | size | impl | server p50 | server p95 | client p50 | queries | req/s | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     cases = [c for c in CASE_LABELS if any(c in r["cases"] for r in all_results)]
     for case in cases:
         for n in sizes:
@@ -555,42 +751,104 @@ def report(all_results, out=sys.stdout):
                     continue
                 c = r["cases"][case]
                 q = "-" if c["queries"] is None else f"{c['queries']:g}"
-                err = f" ({c['errors']} err)" if c["errors"] else ""
+                err = f" ({c['errors']} errors)" if c["errors"] else ""
+                peak = fmt(c.get("peak_mb"), 0)
                 lines.append(
-                    f"| {CASE_LABELS[case]} | {size_label(n)} | {impl}{err} | {fmt(c['client_p50'])} | "
-                    f"{fmt(c['client_p95'])} | {fmt(c['server_p50'])} | {fmt(c['server_p95'])} | "
-                    f"{q} | {c['rps']:.0f} |"
+                    f"| {CASE_LABELS[case]} | {size_label(n)} | {impl}{err} | {fmt(c['server_p50'])} | "
+                    f"{fmt(c['server_p95'])} | {fmt(c['client_p50'])} | {q} | {fmt(c['rps'], 0)} | {peak} |"
                 )
     if "ref" in impls and "ours" in impls:
-        lines.append("")
-        lines.append("Ratio reference / ours (server p50 and p95; higher is better for ours):")
-        lines.append("")
-        lines.append("| case | contacts | p50 ratio | p95 ratio | queries ours / ref |")
-        lines.append("|---|---|---|---|---|")
+        lines += [
+            "",
+            "Reference / this module (higher is better for this module):",
+            "",
+            "| case | size | server p50 | server p95 | req/s (ours / ref) | peak memory "
+            "| queries (ours / ref) |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for case in cases:
             for n in sizes:
                 o, f = by_key.get(("ours", n)), by_key.get(("ref", n))
-                if not (o and f and case in o["cases"] and case in f["cases"]):
+                if not (o and case in o["cases"]):
                     continue
-                oc, fc = o["cases"][case], f["cases"][case]
-                if not (oc["server_p50"] and fc["server_p50"]):
+                oc = o["cases"][case]
+                fc = f["cases"].get(case) if f else None
+                if not fc:
+                    lines.append(
+                        f"| {CASE_LABELS[case]} | {size_label(n)} | no such route in the reference | | | | |"
+                    )
                     continue
+                rps = _ratio(oc["rps"], fc["rps"]) if oc["rps"] and fc["rps"] else "-"
+                p50 = _ratio(fc["server_p50"], oc["server_p50"])
                 lines.append(
-                    f"| {CASE_LABELS[case]} | {size_label(n)} | "
-                    f"{fc['server_p50'] / oc['server_p50']:.1f}x | "
-                    f"{fc['server_p95'] / oc['server_p95']:.1f}x | "
+                    f"| {CASE_LABELS[case]} | {size_label(n)} | {p50} | "
+                    f"{_ratio(fc['server_p95'], oc['server_p95'])} | {rps} | "
+                    f"{_ratio(fc.get('peak_mb'), oc.get('peak_mb'))} | "
                     f"{fmt(oc['queries'], 0)} / {fmt(fc['queries'], 0)} |"
                 )
-    lines.append("")
-    lines.append(
-        "Module install time on the seeded database: "
-        + ", ".join(
-            f"{r['impl']} {size_label(r['contacts'])} {r['install_seconds']:.0f}s" for r in all_results
-        )
-    )
-    text = "\n".join(lines)
+    lines += ["", *goal_lines(all_results)]
+    return lines
+
+
+def goal_lines(all_results):
+    """The performance goals of this module, checked on these results."""
+    ours = {r["contacts"]: r["cases"] for r in all_results if r["impl"] == "ours"}
+    if not ours:
+        return []
+    big, small = max(ours), min(ours)
+    top = ours[big]
+    checks = []
+
+    def check(label, value, limit, unit="", fmt_value=None):
+        if value is None:
+            return
+        shown = fmt_value(value) if fmt_value else f"{value:.1f}{unit}"
+        checks.append(f"| {label} | {shown} | {limit} | {'met' if eval_limit(value, limit) else 'NOT met'} |")
+
+    def eval_limit(value, limit):
+        op, number = limit.split(" ", 1)
+        number = float(number.split()[0].rstrip("x"))
+        return value <= number if op == "<=" else value >= number
+
+    for case in ("get_known", "get_heavy"):
+        if case in top:
+            c = top[case]
+            check(f"{CASE_LABELS[case]}, p50 at {size_label(big)}", c["server_p50"], "<= 8 ms", " ms")
+            check(f"{CASE_LABELS[case]}, p95 at {size_label(big)}", c["server_p95"], "<= 12 ms", " ms")
+            check(f"{CASE_LABELS[case]}, queries", c["queries_max"], "<= 8", fmt_value=lambda v: f"{v:g}")
+    if "get_known" in top:
+        check(f"lookups/s at {size_label(big)}", top["get_known"]["rps"], ">= 150", "/s")
+        if small != big and "get_known" in ours[small]:
+            growth = top["get_known"]["server_p95"] / ours[small]["get_known"]["server_p95"]
+            check(f"p95 at {size_label(big)} / p95 at {size_label(small)}", growth, "<= 1.2 x", "x")
+    for case in ("search_email", "search_name"):
+        if case in top:
+            check(
+                f"{CASE_LABELS[case]}, p95 at {size_label(big)}", top[case]["server_p95"], "<= 15 ms", " ms"
+            )
+    c = top.get("log_40mb")
+    if c and c.get("peak_mb") is not None:
+        check("40 MB email: worker's peak memory / payload", c["peak_mb"] / c["payload_mb"], "<= 3 x", "x")
+    if not checks:
+        return []
+    return ["| goal | measured | limit | |", "|---|---|---|---|", *checks]
+
+
+def report(all_results, out=sys.stdout):
+    text = "\n".join(report_lines(all_results))
     print(text, file=out)
     return text
+
+
+def write_readme(text, path):
+    """Replace the generated block of ``path`` (between README_BEGIN and README_END)."""
+    content = Path(path).read_text()
+    start, end = content.find(README_BEGIN), content.find(README_END)
+    if start < 0 or end < start:
+        sys.exit(f"{path}: no block between {README_BEGIN!r} and {README_END!r}")
+    content = content[: start + len(README_BEGIN)] + "\n" + text + "\n" + content[end:]
+    Path(path).write_text(content)
+    say(f"{path}: performance block rewritten")
 
 
 def plot(all_results, path):
@@ -599,7 +857,7 @@ def plot(all_results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    cases = ["get_known", "get_unknown_company", "get_unknown_public", "search_name"]
+    cases = ["get_known", "get_heavy", "get_unknown_company", "search_name"]
     fig, axes = plt.subplots(1, len(cases), figsize=(4 * len(cases), 3.6), sharey=True)
     for ax, case in zip(axes, cases, strict=False):
         for impl, style, color in (("ours", "o-", "tab:blue"), ("ref", "s--", "tab:red")):
@@ -611,7 +869,7 @@ def plot(all_results, path):
             if not rows:
                 continue
             xs = [n for n, _c in rows]
-            label = {"ours": "mail_plugin_gmail", "ref": "Odoo mail_plugin"}[impl]
+            label = {"ours": "mail_plugin_gmail", "ref": "Odoo mail_plugin (+crm, project)"}[impl]
             ax.plot(xs, [c["server_p50"] for _n, c in rows], style, color=color, label=f"{label} p50")
             ax.plot(
                 xs, [c["server_p95"] for _n, c in rows], style, color=color, alpha=0.35, label=f"{label} p95"
@@ -619,7 +877,7 @@ def plot(all_results, path):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(CASE_LABELS[case], fontsize=9)
-        ax.set_xlabel("contacts")
+        ax.set_xlabel("contacts (as many leads, as many tasks)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("server latency (ms)")
     axes[-1].legend(fontsize=8)
@@ -632,22 +890,27 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="10k,100k", help="contact counts, e.g. 10k,100k,1M")
+    parser.add_argument("--sizes", default="10k,1M", help="contact (= lead = task) counts, e.g. 10k,100k,1M")
     parser.add_argument("--impls", default="ours,ref", help="ours, ref (Odoo's mail_plugin) or both")
     parser.add_argument("--cases", default="", help=f"subset of: {', '.join(CASE_LABELS)}")
     parser.add_argument("--requests", type=int, default=100, help="sequential requests per case")
     parser.add_argument("--parallel-requests", type=int, help="requests for req/s (default: 2x --requests)")
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--clients", type=int, default=4, help="parallel clients for req/s")
-    parser.add_argument("--workers", type=int, default=0, help="0: threaded server; 4: prefork")
-    parser.add_argument("--port", type=int, default=8240)
-    parser.add_argument("--prefix", default="mpgD_", help="database name prefix")
+    parser.add_argument("--clients", type=int, default=8, help="parallel clients for req/s")
+    parser.add_argument("--workers", type=int, default=2, help="prefork workers (0: threaded server)")
+    parser.add_argument("--port", type=int, default=8250)
+    parser.add_argument("--prefix", default="bench_", help="database name prefix")
     parser.add_argument("--tag", default="", help="suffix of the module databases (not the seeds)")
     parser.add_argument("--fresh", action="store_true", help="re-install the module (keeps seeds)")
     parser.add_argument("--prepare-only", action="store_true", help="create the databases and stop")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.json"))
     parser.add_argument("--report", nargs="*", metavar="JSON", help="only print the table of saved results")
     parser.add_argument("--plot", metavar="PNG", help="also write a latency plot")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="with --report: rewrite the generated block of README.md and bench/latency.png",
+    )
     args = parser.parse_args()
     args.cases = [c for c in args.cases.split(",") if c]
 
@@ -655,7 +918,10 @@ def main():
         results = []
         for name in args.report or [args.out]:
             results += json.loads(Path(name).read_text())
-        report(results)
+        text = report(results)
+        if args.write:
+            write_readme(text, REPO / "README.md")
+            args.plot = args.plot or str(REPO / "bench" / "latency.png")
         if args.plot:
             plot(results, args.plot)
         return

@@ -1,11 +1,18 @@
-"""Bulk seeding of res_partner in plain SQL (no ORM): N contacts in seconds, not hours.
+"""Bulk seeding in plain SQL (no ORM): N contacts, leads and tasks in seconds, not hours.
 
 Shape of the data (deterministic, so every database seeded with the same N is identical):
 - 10 % companies, each with its own domain (``info@<domain>``, website);
 - 63 % people working for one of those companies (``first.last<n>@<company domain>``,
   ``parent_id`` and ``commercial_partner_id`` set, complete name "Company, Person");
-- 27 % people on public mail providers (gmail.com, outlook.com, ...), without company.
-``email_normalized`` is filled as Odoo would (lower-cased address); ANALYZE at the end.
+- 27 % people on public mail providers (gmail.com, outlook.com, ...), without company;
+- a long tail: the first company has ``min(10_000, people / 10)`` people.
+``email_normalized`` is filled as Odoo would (lower-cased address).
+
+With CRM and Project (``records_sql``), as many leads and tasks as contacts:
+- every fifth person has about five opportunities and five tasks (the ordinary known sender);
+- one lead in seven has no contact, only the address of such a person (a web-form lead);
+- three "heavy" contacts have ``min(10_000, leads / 100)`` opportunities each;
+- tasks spread over the projects that exist (created by the ORM beforehand).
 """
 
 FIRST_NAMES = """
@@ -70,10 +77,26 @@ def _array(words):
     return "ARRAY[" + ", ".join("'%s'" % w.replace("'", "''") for w in words) + "]::varchar[]"
 
 
-def seed_sql(n_contacts):
-    """The SQL that adds ``n_contacts`` partners (companies + people) to res_partner."""
+def shape(n_contacts):
+    """Counts the SQL below derives from ``n_contacts``."""
     n_companies = max(1, n_contacts // 10)
     n_people = n_contacts - n_companies
+    return {
+        "companies": n_companies,
+        "people": n_people,
+        "big_company_people": min(10_000, n_people // 10),
+        "heavy_leads": min(10_000, n_contacts // 100),
+    }
+
+
+def seed_sql(n_contacts):
+    """The SQL that adds ``n_contacts`` partners (companies + people) to res_partner.
+
+    Leaves the temporary table ``seed_base`` for ``records_sql`` (same session).
+    """
+    counts = shape(n_contacts)
+    n_companies, n_people = counts["companies"], counts["people"]
+    big = counts["big_company_people"]
     return f"""
 CREATE TEMP TABLE seed_base AS SELECT COALESCE(MAX(id), 0) AS base FROM res_partner;
 
@@ -121,7 +144,8 @@ SELECT p.id, p.first || ' ' || p.last,
            (SELECT base FROM seed_base) + {n_companies} + j AS id,
            f AS first, l AS last,
            lower(f) || '.' || lower(l) || j AS local,
-           CASE WHEN j % 10 < 7 THEN 1 + (j::bigint * 7919) % {n_companies} END AS company_i,
+           CASE WHEN j <= {big} THEN 1
+                WHEN j % 10 < 7 THEN 1 + (j::bigint * 7919) % {n_companies} END AS company_i,
            ({_array(PUBLIC_PROVIDERS)})[1 + (j / 10) % {len(PUBLIC_PROVIDERS)}] AS provider
       FROM (
         SELECT j,
@@ -133,6 +157,67 @@ SELECT p.id, p.first || ' ' || p.last,
   LEFT JOIN seed_company c ON c.i = p.company_i;
 
 SELECT setval('res_partner_id_seq', (SELECT MAX(id) FROM res_partner));
+INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date)
+SELECT 'bench.big_company_id', (SELECT id FROM seed_company WHERE i = 1)::text, 1, 1, now(), now();
 DROP TABLE seed_company;
-DROP TABLE seed_base;
 """
+
+
+def records_sql(n_contacts, n_leads, n_tasks):
+    """The SQL that adds leads and tasks (after ``seed_sql`` of the same ``n_contacts``)."""
+    counts = shape(n_contacts)
+    n_companies, n_people = counts["companies"], counts["people"]
+    big, heavy = counts["big_company_people"], counts["heavy_leads"]
+    # People with records: j = 5, 10, 15, ... (k = j / 5 in 1..n_active)
+    n_active = n_people // 5
+    n_ordinary = max(0, n_leads - 3 * heavy)
+    return f"""
+CREATE TEMP TABLE seed_stage AS SELECT array_agg(id ORDER BY sequence, id) AS ids FROM crm_stage;
+CREATE TEMP TABLE seed_project AS SELECT array_agg(id ORDER BY id) AS ids FROM project_project;
+
+-- three heavy contacts right after the big company's people
+INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date)
+SELECT 'bench.heavy_ids',
+       (SELECT base FROM seed_base) + {n_companies} + {big} + 1 || ','
+       || (SELECT base FROM seed_base) + {n_companies} + {big} + 2 || ','
+       || (SELECT base FROM seed_base) + {n_companies} + {big} + 3, 1, 1, now(), now();
+
+CREATE TEMP TABLE seed_lead_src AS
+SELECT i,
+       (SELECT base FROM seed_base) + {n_companies} + CASE
+           WHEN i <= {3 * heavy} THEN {big} + 1 + i % 3
+           ELSE 5 * (1 + (i::bigint * 7919) % {max(1, n_active)})
+       END AS person_id,
+       i > {3 * heavy} AND i % 7 = 0 AS without_contact
+  FROM generate_series(1, {3 * heavy + n_ordinary}) AS i;
+
+INSERT INTO crm_lead (
+    name, type, active, stage_id, team_id, user_id, company_id, partner_id, email_from,
+    email_normalized, contact_name, partner_name, probability, expected_revenue, prorated_revenue,
+    priority, color, date_open, date_last_stage_update, create_uid, write_uid, create_date, write_date)
+SELECT ({_array(COMPANY_NOUNS)})[1 + s.i % {len(COMPANY_NOUNS)}] || ' offer #' || s.i,
+       'opportunity', TRUE, (SELECT ids FROM seed_stage)[1 + s.i % 3], 1, 2, 1,
+       CASE WHEN s.without_contact THEN NULL ELSE p.id END,
+       p.email, p.email_normalized, p.name, p.commercial_company_name,
+       (s.i * 7) % 100, (s.i * 131) % 100000, ((s.i * 131) % 100000) * ((s.i * 7) % 100) / 100.0,
+       '0', 0, ts, ts, 1, 1, ts, ts
+  FROM (SELECT *, now() at time zone 'UTC' - ((i * 37) % 500000) * interval '1 minute' AS ts
+          FROM seed_lead_src) AS s
+  JOIN res_partner p ON p.id = s.person_id;
+
+INSERT INTO project_task (
+    name, state, active, display_in_project, project_id, partner_id, company_id, priority,
+    sequence, color, allocated_hours, date_last_stage_update, create_uid, write_uid,
+    create_date, write_date)
+SELECT ({_array(COMPANY_WORDS)})[1 + i % {len(COMPANY_WORDS)}] || ' task #' || i,
+       '01_in_progress', TRUE, TRUE,
+       (SELECT ids FROM seed_project)[1 + i % cardinality((SELECT ids FROM seed_project))],
+       (SELECT base FROM seed_base) + {n_companies} + 5 * (1 + (i::bigint * 104729) % {max(1, n_active)}),
+       1, '0', 10, 0, 0, ts, 1, 1, ts, ts
+  FROM (SELECT i, now() at time zone 'UTC' - ((i * 41) % 500000) * interval '1 minute' AS ts
+          FROM generate_series(1, {n_tasks}) AS i) AS t;
+"""
+
+
+def cleanup_sql():
+    return "DROP TABLE IF EXISTS seed_base;"
