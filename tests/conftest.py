@@ -5,6 +5,7 @@ start ``odoo-bin`` with several prefork workers on a database of their own, as p
 runs it, and talk to it over HTTP only.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -77,53 +78,66 @@ class LiveServer:
         return requests.post(self.url + path, json=payload, headers=headers, timeout=60)
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    dbname = os.environ.get("MPG_TEST_DB_PREFIX", "mpg_test_live") + "_srv"
+def create_database(dbname, modules="mail_plugin_gmail"):
+    """A new database with ``modules`` installed and the feature switched on."""
     odoo = [str(REPO / "scripts" / "odoo")]
-    subprocess.run(
-        odoo + ["-d", dbname, "-i", "mail_plugin_gmail", "--stop-after-init", "--log-level=warn"],
-        check=True,
-    )
+    subprocess.run(odoo + ["-d", dbname, "-i", modules, "--stop-after-init", "--log-level=warn"], check=True)
     with _pg_connect(dbname) as conn, conn.cursor() as cr:
         cr.execute(
             "INSERT INTO ir_config_parameter (key, value) VALUES ('mail_plugin_gmail.enabled', 'True') "
             "ON CONFLICT (key) DO UPDATE SET value = 'True'"
         )
+
+
+def drop_database(dbname):
+    conn = _pg_connect("postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def running_server(dbname, workers=2):
+    """``odoo-bin`` serving ``dbname`` alone with prefork workers, until the block ends."""
     port = _free_port()
     log_path = Path(tempfile.gettempdir()) / f"{dbname}.log"
-    log = log_path.open("w")  # noqa: SIM115 (closed when the server stops)
-    process = subprocess.Popen(
-        odoo
-        + [
-            "-d", dbname, f"--db-filter=^{dbname}$", "--workers=2", "--max-cron-threads=0",
-            f"--http-port={port}", f"--gevent-port={_free_port()}", "--log-level=warn",
-            "--limit-time-real=120",
-        ],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(REPO / "scripts" / "odoo")]
+            + [
+                "-d", dbname, f"--db-filter=^{dbname}$", f"--workers={workers}", "--max-cron-threads=0",
+                f"--http-port={port}", f"--gevent-port={_free_port()}", "--log-level=warn",
+                "--limit-time-real=120",
+            ],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
         try:
-            if requests.get(f"{url}/web/health", timeout=2).ok:
-                break
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    else:
-        os.killpg(process.pid, signal.SIGTERM)
-        pytest.fail("the live Odoo server did not start")
-    try:
-        yield LiveServer(dbname, url, process)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
-        log.close()
-        conn = _pg_connect("postgres")
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cr:
-                cr.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 90
+            while time.time() < deadline:
+                try:
+                    if requests.get(f"{url}/web/health", timeout=2).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.5)
+            else:
+                pytest.fail("the live Odoo server did not start")
+            yield LiveServer(dbname, url, process)
         finally:
-            conn.close()
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(30)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    dbname = os.environ.get("MPG_TEST_DB_PREFIX", "mpg_test_live") + "_srv"
+    create_database(dbname)
+    try:
+        with running_server(dbname) as server:
+            yield server
+    finally:
+        drop_database(dbname)

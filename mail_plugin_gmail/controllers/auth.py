@@ -56,8 +56,22 @@ class MailPluginAuthController(http.Controller):
 
     @staticmethod
     def _with_params(url, params):
-        url = url or SUCCESS_PATH
         return url + ("&" if "?" in url else "?") + urlencode(params)
+
+    @staticmethod
+    def _success_page():
+        return message_page(
+            _("Success!"),
+            _("Your mail add-on is connected to Odoo. You can close this window."),
+            kind="success",
+        )
+
+    @staticmethod
+    def _denied_page():
+        return message_page(
+            _("Not connected"),
+            _("Access was denied, so the add-on is not connected. You can close this window."),
+        )
 
     @http.route("/mail_plugin/auth", type="http", auth="public", methods=["GET"], website=False)
     def auth_page(self, redirect=None, friendlyname=None, state=None, scope="outlook", **kwargs):
@@ -91,7 +105,17 @@ class MailPluginAuthController(http.Controller):
         "/mail_plugin/auth/confirm", type="http", auth="public", methods=["POST"], website=False
     )
     def auth_confirm(self, redirect=None, friendlyname=None, state=None, scope="outlook", **kw):
-        """Allow or Deny: back to the add-on's callback with a code, or with success=0."""
+        """Allow or Deny: back to the add-on's callback with a code, or with success=0.
+
+        Only a POST grants: Odoo adds OPTIONS to every route and checks the CSRF token on
+        other methods only, so any other method is refused here.
+        """
+        if request.httprequest.method != "POST":
+            return message_page(
+                _("Method not allowed"),
+                _("Use the Allow button of the consent page to connect the add-on."),
+                status=405,
+            )
         refusal = self._refusal(redirect, scope)
         if refusal:
             return refusal
@@ -100,7 +124,10 @@ class MailPluginAuthController(http.Controller):
                 _("Session expired"), _("Sign in to Odoo again, then retry from the add-on."),
                 status=403,
             )
-        params = {}
+        codes = request.env["mail.plugin.auth.code"]
+        # Without a callback of the add-on, the sign-in ends here: no code in any URL (it
+        # would sit in the browser history and the access logs, ready to be exchanged).
+        landing_page = codes._is_success_page(redirect)
         if kw.get("do"):
             limits = request.env["mail.plugin.rate.limit"]
             user = request.env.user
@@ -115,10 +142,12 @@ class MailPluginAuthController(http.Controller):
                       "try again from the add-on."),
                     status=429,
                 )
-            code = request.env["mail.plugin.auth.code"]._issue(
-                request.env.user, scope, redirect, (friendlyname or "Mail Plugin")[:64]
-            )
+            if landing_page:
+                return self._success_page()
+            code = codes._issue(request.env.user, scope, redirect, (friendlyname or "Mail Plugin")[:64])
             params = {"success": 1, "auth_code": code}
+        elif landing_page:
+            return self._denied_page()
         else:
             params = {"success": 0}
         if state is not None:
@@ -130,29 +159,27 @@ class MailPluginAuthController(http.Controller):
         """Where the browser lands when the add-on gave no callback of its own."""
         if not request.env["mail.plugin.connection"]._feature_enabled():
             raise werkzeug.exceptions.NotFound()
-        if success == "1":
-            return message_page(
-                _("Success!"),
-                _("Your mail add-on is connected to Odoo. You can close this window."),
-                kind="success",
-            )
-        return message_page(
-            _("Not connected"),
-            _("Access was denied, so the add-on is not connected. You can close this window."),
-        )
+        return self._success_page() if success == "1" else self._denied_page()
 
     @http.route(
         "/mail_plugin/auth/access_token", type="json", auth="public", methods=["POST"], cors="*",
         save_session=False,
     )
-    def auth_access_token(self, auth_code=None, **kwargs):
-        """Exchange a sign-in code for an access token (the add-on also probes this route)."""
+    def auth_access_token(self, auth_code=None, redirect_uri=None, scope=None, **kwargs):
+        """Exchange a sign-in code for an access token (the add-on also probes this route).
+
+        The add-ons send the code alone; a client that also names the callback or the scope
+        it started the sign-in with (RFC 6749 §4.1.3) gets a token only when both match.
+        """
         if not request.env["mail.plugin.connection"]._feature_enabled():
             raise werkzeug.exceptions.NotFound()
         if auth_code is None:
             return {"error": _("Invalid code")}  # the add-on's reachability probe
         key = request.env["mail.plugin.auth.code"]._exchange(
-            auth_code, client_address=request.httprequest.remote_addr
+            auth_code,
+            client_address=request.httprequest.remote_addr,
+            redirect_uri=redirect_uri,
+            scope=scope,
         )
         if not key:
             return {"error": _("Invalid code")}

@@ -1,11 +1,11 @@
-import fnmatch
 import hashlib
 import logging
 import re
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 _logger = logging.getLogger(__name__)
 
@@ -16,6 +16,108 @@ GMAIL_CALLBACK = re.compile(r"^https://script\.google\.com/macros/d/[A-Za-z0-9_-
 SUCCESS_PATH = "/mail_plugin/auth/success"
 # Client scopes the consent page accepts, and the API key scope each one gets.
 SCOPES = {"outlook": "odoo.plugin.outlook"}
+# One DNS label (lower case, as urlsplit gives host names) and an optional port.
+HOST_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"{HOST_LABEL}(?:\.{HOST_LABEL})+")
+# What a callback path may hold: no backslash, no percent-encoded dot, slash or backslash
+# (a browser may decode them into a path of its own), no dot segment.
+PATH = re.compile(r"/[A-Za-z0-9._~!$&'()+,;=:@/%-]*")
+TRICKY_PATH = re.compile(r"%(?:2e|2f|5c)|(?:^|/)\.{1,2}(?:/|$)", re.IGNORECASE)
+
+
+class CallbackPattern:
+    """An administrator's allowed sign-in callback, parsed as a URL.
+
+    ``https://host[:port]/path``: the host exact or with one leading ``*.`` label (one DNS
+    label, never a dot, slash or ``@``), the path exact or ending in ``/*`` (anything below
+    it). No user name, query or fragment. Raises ValueError with the reason otherwise.
+    """
+
+    def __init__(self, text):
+        self.text = text
+        if not text.lower().startswith("https://"):
+            raise ValueError(_("it must start with https://"))
+        if any(c in text for c in "?#"):
+            raise ValueError(_("it must not contain a query (?) or a fragment (#)"))
+        if "@" in text.split("/", 3)[2]:
+            raise ValueError(_("it must not contain a user name or password (@)"))
+        wildcard = "//*." in text
+        parts = urlsplit(text.replace("//*.", "//", 1) if wildcard else text)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        host = parts.hostname or ""
+        if port == -1 or not HOST_NAME.fullmatch(host) or "*" in parts.netloc:
+            raise ValueError(_("the host must be a name such as addin.example.com, or *.example.com"))
+        path = parts.path or "/"
+        self.subtree = path.endswith("/*")
+        if self.subtree:
+            path = path[:-2]
+        if "*" in path or (path and not PATH.fullmatch(path)) or TRICKY_PATH.search(path):
+            raise ValueError(_("the path must be exact, or end with /* to allow everything below it"))
+        self.host, self.wildcard, self.port, self.path = host, wildcard, port or 443, path
+
+    def matches(self, parts):
+        """Whether the split callback ``parts`` (already checked to be a clean https URL)
+        is one this pattern allows."""
+        host = parts.hostname
+        if self.wildcard:
+            label, _dot, parent = host.partition(".")
+            if parent != self.host or not re.fullmatch(HOST_LABEL, label):
+                return False
+        elif host != self.host:
+            return False
+        if (parts.port or 443) != self.port:
+            return False
+        if self.subtree:
+            return parts.path.startswith(self.path + "/") and len(parts.path) > len(self.path) + 1
+        return (parts.path or "/") == (self.path or "/")
+
+
+def split_callback(redirect):
+    """The parts of a callback that may be matched against patterns, or None when it is not a
+    plain https URL without user name, query, fragment, dot segments or encoded separators.
+
+    No query: the add-on's parameters are the only ones, so that no parameter of the callback
+    (a "next" address, say) can send the code further."""
+    try:
+        parts = urlsplit(redirect)
+        port = parts.port
+    except ValueError:
+        return None
+    if (
+        parts.scheme != "https"
+        or "?" in redirect
+        or "#" in redirect
+        or "@" in parts.netloc
+        or not HOST_NAME.fullmatch(parts.hostname or "")
+        or (port is not None and not 0 < port < 65536)
+        or (parts.path and not PATH.fullmatch(parts.path))
+        or TRICKY_PATH.search(parts.path)
+    ):
+        return None
+    return parts
+
+
+def parse_callback_patterns(raw):
+    """Split the setting (commas or blanks) into CallbackPattern objects; raises ValueError
+    naming the first pattern that is not allowed."""
+    patterns = []
+    for text in re.split(r"[\s,]+", raw or ""):
+        if not text:
+            continue
+        try:
+            patterns.append(CallbackPattern(text))
+        except ValueError as exc:
+            raise ValueError(
+                _(
+                    "“%(pattern)s” is not an allowed sign-in callback: %(reason)s.",
+                    pattern=text,
+                    reason=exc.args[0],
+                )
+            ) from None
+    return patterns
 
 
 def _address(address):
@@ -57,15 +159,32 @@ class MailPluginAuthCode(models.Model):
             return False
         if GMAIL_CALLBACK.match(redirect):
             return True
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
-        if redirect in (SUCCESS_PATH, base_url.rstrip("/") + SUCCESS_PATH):
+        if self._is_success_page(redirect):
             return True
-        return any(fnmatch.fnmatchcase(redirect, pattern) for pattern in self._admin_patterns())
+        parts = split_callback(redirect)
+        return bool(parts) and any(pattern.matches(parts) for pattern in self._admin_patterns())
+
+    @api.model
+    def _is_success_page(self, redirect):
+        """Whether ``redirect`` names this module's Success page (or nothing): the sign-in
+        then ends on that page, and no code is put in any URL."""
+        if not redirect:
+            return True
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        return redirect in (SUCCESS_PATH, base_url.rstrip("/") + SUCCESS_PATH)
 
     @api.model
     def _admin_patterns(self):
+        """The allowed callbacks of the setting; stored text that breaks the grammar (typed in
+        System Parameters) allows nothing and is logged."""
         raw = self.env["ir.config_parameter"].sudo().get_param(REDIRECT_PATTERNS_PARAM) or ""
-        return [p.strip() for p in re.split(r"[\s,]+", raw) if p.strip().startswith("https://")]
+        patterns = []
+        for text in re.split(r"[\s,]+", raw):
+            try:
+                patterns.extend(parse_callback_patterns(text))
+            except ValueError as exc:
+                _logger.warning("mail plugin: %s (%s) ignored", exc.args[0], REDIRECT_PATTERNS_PARAM)
+        return patterns
 
     @api.model
     def _issue(self, user, scope, redirect, client_name):
@@ -84,27 +203,37 @@ class MailPluginAuthCode(models.Model):
         return code
 
     @api.model
-    def _exchange(self, code, client_address=None):
+    def _exchange(self, code, client_address=None, redirect_uri=None, scope=None):
         """Trade a code for an API key. Returns the key, or None with the reason logged.
 
         The UPDATE ... WHERE used_at IS NULL is the single-use guard: two workers racing on
-        one code serialise on the row, and only one of them sees it unused. Refused codes are
-        counted per ``client_address`` and per code owner; over the limit, the answer is a
-        "too many attempts" error instead of "Invalid code".
+        one code serialise on the row, and only one of them sees it unused. ``redirect_uri``
+        and ``scope``, when the client sends them, must be the ones the code was issued for
+        (a mismatch counts as a refused code). Refused codes are counted per
+        ``client_address`` and per code owner; over the limit, the answer is a "too many
+        attempts" error instead of "Invalid code".
         """
         limits = self.env["mail.plugin.rate.limit"]
-        if not isinstance(code, str) or not 20 <= len(code) <= 128:
+        bound = {"redirect_uri": redirect_uri, "scope": scope}
+        if (
+            not isinstance(code, str)
+            or not 20 <= len(code) <= 128
+            or any(value is not None and not isinstance(value, str) for value in bound.values())
+        ):
             limits._enforce(limits._hit("code_failure_address", _address(client_address)))
             return None
+        bound["scope"] = SCOPES.get(scope, scope)
         digest = code_digest(code)
         cr = self.env.cr
         cr.execute(
             """
             UPDATE mail_plugin_auth_code SET used_at = %(now)s
              WHERE code_hash = %(digest)s AND used_at IS NULL AND expires_at > %(now)s
+               AND (%(redirect_uri)s IS NULL OR redirect_uri = %(redirect_uri)s)
+               AND (%(scope)s IS NULL OR scope = %(scope)s)
             RETURNING id
             """,
-            {"digest": digest, "now": fields.Datetime.now()},
+            {"digest": digest, "now": fields.Datetime.now(), **bound},
         )
         row = cr.fetchone()
         if not row:
@@ -123,7 +252,7 @@ class MailPluginAuthCode(models.Model):
         # Raised without keeping anything: the code stays usable until it expires.
         limits._check(limits._hit("code_exchange_user", f"user #{user.id} ({user.login})"))
         connection, key = self.env["mail.plugin.connection"].sudo()._create_for_user(
-            user, auth_code.client_name or "Mail Plugin"
+            user, auth_code.client_name or "Mail Plugin", scope=auth_code.scope
         )
         auth_code.connection_id = connection
         return key

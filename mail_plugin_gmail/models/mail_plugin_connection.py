@@ -7,7 +7,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import sql
+from odoo.tools import sql, str2bool
 
 _logger = logging.getLogger(__name__)
 
@@ -58,13 +58,16 @@ class MailPluginConnection(models.Model):
 
     @api.model
     def _feature_enabled(self):
-        return bool(self.env["ir.config_parameter"].sudo().get_param(ENABLED_PARAM))
+        """Read as Odoo reads booleans (``str2bool``): "False", "0", "off" or anything
+        unknown is off, so a neutralized copy or a hand-typed parameter cannot stay on."""
+        value = self.env["ir.config_parameter"].sudo().get_param(ENABLED_PARAM)
+        return str2bool(value or "", default=False)
 
     @api.model
-    def _create_for_user(self, user, client_name):
+    def _create_for_user(self, user, client_name, scope=TOKEN_SCOPE):
         """Issue an API key for ``user`` and record it; returns the clear key (shown once)."""
         name = _("Mail Plugin: %s", client_name)
-        key = self.env["res.users.apikeys"].with_user(user)._generate(TOKEN_SCOPE, name)
+        key = self.env["res.users.apikeys"].with_user(user)._generate(scope, name)
         self.env.cr.execute(
             "SELECT id FROM res_users_apikeys WHERE user_id = %s AND index = %s "
             "ORDER BY id DESC LIMIT 1",
@@ -176,6 +179,16 @@ class MailPluginConnection(models.Model):
                 }
             )
         return uid
+
+    def unlink(self):
+        """Deleting a connection revokes its key: a key left without its connection would
+        be taken for a key of Odoo's own module and adopted again on its next use."""
+        keys = self.sudo().apikey_id
+        result = super().unlink()
+        # sudo: super() has just checked that this user may delete these connections (an
+        # administrator); their keys go with them, as a revocation does.
+        keys.sudo()._remove()
+        return result
 
     def action_revoke(self):
         """Delete the API keys behind these connections (the connections go with them)."""

@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .mail_plugin_auth_code import parse_callback_patterns
 
 
 class ResConfigSettings(models.TransientModel):
@@ -12,8 +15,11 @@ class ResConfigSettings(models.TransientModel):
     mail_plugin_gmail_redirect_patterns = fields.Char(
         string="Extra allowed sign-in callbacks",
         config_parameter="mail_plugin_gmail.redirect_patterns",
-        help="HTTPS addresses (wildcards * allowed, comma separated) of other add-ons, such as "
-        "a self-published add-on or the Outlook add-in, that may receive sign-in codes.",
+        help="Sign-in callbacks of other add-ons (a self-published add-on, the HTTP add-in, the "
+        "Outlook add-in) that may receive sign-in codes, separated by commas. Each is an https "
+        "address without user name, query or fragment; the host may start with one “*.” "
+        "(any one name before the domain), the path may end with “/*” (anything below it). "
+        "Example: https://addin.example.com/auth_callback",
     )
     mail_plugin_gmail_max_attachment_mb = fields.Integer(
         string="Attachment size limit (MB)",
@@ -30,6 +36,21 @@ class ResConfigSettings(models.TransientModel):
         help="What users type in the add-on's login screen: this database's base URL "
         "(web.base.url).",
     )
+
+    @api.constrains("mail_plugin_gmail_redirect_patterns")
+    def _check_mail_plugin_gmail_redirect_patterns(self):
+        for settings in self:
+            try:
+                parse_callback_patterns(settings.mail_plugin_gmail_redirect_patterns)
+            except ValueError as exc:
+                raise ValidationError(exc.args[0]) from None
+
+    @api.model
+    def get_values(self):
+        # Odoo's reading of a boolean parameter is bool(text), so "False" would show as on.
+        values = super().get_values()
+        values["mail_plugin_gmail_enabled"] = self.env["mail.plugin.connection"]._feature_enabled()
+        return values
 
     @api.depends("mail_plugin_gmail_enabled")
     def _compute_mail_plugin_gmail_server_url(self):

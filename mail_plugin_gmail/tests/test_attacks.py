@@ -1,7 +1,7 @@
 """Attack cases: each test is named after what an attacker tries, and checks it fails cleanly.
 
-Data endpoints merged later are exercised when their route exists (skipped otherwise, with the
-reason), so the suite grows with the module.
+A route that disappears makes its tests fail: every call goes through ``served``, which
+refuses an HTTP 404.
 """
 
 import base64
@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 import requests
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.modules.neutralize import neutralize_database
 from odoo.tests import new_test_user, tagged
 
 from .common import GMAIL_CALLBACK, MailPluginHttpCase
@@ -85,11 +86,26 @@ class TestAttacks(MailPluginHttpCase):
         self.assertNotIn("debug", json.dumps(body.get("error", {})))
         return body
 
-    def route_or_skip(self, path, token, params):
+    def served(self, path, token, params):
+        """A call to a route that must exist: a 404 fails the test instead of hiding it."""
         response = self.rpc(path, params, token=token)
-        if response.status_code == 404:
-            self.skipTest(f"{path} is not served by this version of the module")
+        self.assertNotEqual(response.status_code, 404, f"{path} is not served")
         return response
+
+    def set_callbacks(self, patterns):
+        self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.redirect_patterns", patterns)
+
+    def assertCallbackRefused(self, redirect):
+        """Neither the consent page nor a forged confirmation lets a code go to ``redirect``."""
+        page = self.url_open(self.auth_url(redirect=redirect), allow_redirects=False)
+        self.assertEqual(page.status_code, 400, redirect)
+        self.assertNotIn("o_mail_plugin_consent_form", page.text)
+        response = self.url_open(
+            "/mail_plugin/auth/confirm", data=self.confirm_fields(redirect=redirect), allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 400, redirect)
+        self.assertNotIn("Location", response.headers)
+        self.assertEqual(self.code_count(), 0, redirect)
 
     # --- sign-in -----------------------------------------------------------------------------
     def test_open_redirect_on_consent_page(self):
@@ -187,6 +203,195 @@ class TestAttacks(MailPluginHttpCase):
         response = self.url_open(f"/mail_plugin/auth/confirm?{query}", allow_redirects=False)
         self.assertIn(response.status_code, (403, 404, 405))
         self.assertEqual(self.code_count(), 0)
+
+    def test_confirm_by_options_or_other_csrf_free_method(self):
+        """Odoo adds OPTIONS to every route and skips the CSRF check on it (and on HEAD, TRACE):
+        none of them, nor any other method than POST, may grant."""
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        fields = self.confirm_fields()
+        del fields["csrf_token"]
+        for method in ("OPTIONS", "HEAD", "TRACE", "GET", "PUT", "PATCH", "DELETE"):
+            for query, body in ((urlencode(fields), None), ("", fields)):
+                response = self.opener.request(
+                    method,
+                    f"{self.base_url()}/mail_plugin/auth/confirm?{query}",
+                    data=body,
+                    allow_redirects=False,
+                    timeout=30,
+                )
+                self.assertIn(response.status_code, (400, 403, 404, 405), method)
+                self.assertNotIn("auth_code", response.headers.get("Location", ""), method)
+        self.assertEqual(self.code_count(), 0)
+
+    def test_code_in_success_page_url(self):
+        """Without a callback of the add-on, Allow ends on the Success page itself: no code is
+        issued, so none can sit in a URL, a browser history or an access log."""
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for redirect in (None, "/mail_plugin/auth/success", base_url + "/mail_plugin/auth/success"):
+            response = self.consent(redirect=redirect)
+            self.assertEqual(response.status_code, 200, redirect)
+            self.assertNotIn("Location", response.headers)
+            self.assertIn("Success!", response.text)
+            self.assertNotIn("auth_code", response.text)
+            self.assertEqual(self.code_count(), 0, redirect)
+        denied = self.consent(redirect=None, allow=False)
+        self.assertEqual(denied.status_code, 200)
+        self.assertIn("Not connected", denied.text)
+
+    def test_callback_wildcard_crosses_path(self):
+        """``*.`` is one host label: it never reaches into the path, the user name or a
+        longer host name."""
+        self.set_callbacks("https://*.example.com/auth_callback")
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        for redirect in (
+            "https://evil.com/x.example.com/auth_callback",
+            "https://evil.com/.example.com/auth_callback",
+            "https://evil.com#.example.com/auth_callback",
+            "https://evil.com?.example.com/auth_callback",
+            "https://x.example.com@evil.com/auth_callback",
+            "https://a.b.example.com/auth_callback",
+            "https://example.com/auth_callback",
+            "https://x.example.com.evil.com/auth_callback",
+            "https://x.example.com/auth_callback/more",
+            "https://x.example.com/auth_callback?next=https://evil.com",
+            "http://x.example.com/auth_callback",
+        ):
+            self.assertCallbackRefused(redirect)
+        response = self.consent(redirect="https://addin.example.com/auth_callback")
+        self.assertTrue(response.headers["Location"].startswith("https://addin.example.com/auth_callback?"))
+
+    def test_callback_glob_suffix_reaches_other_host(self):
+        """``https://addin.example.com*`` was a glob: it is refused when saved, and typed in
+        System Parameters, it allows nothing (not even the host it names)."""
+        settings = self.env["res.config.settings"].create({})
+        with self.assertRaises(ValidationError):
+            settings.mail_plugin_gmail_redirect_patterns = "https://addin.example.com*"
+            settings.flush_recordset()
+        self.set_callbacks("https://addin.example.com*")
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        for redirect in (
+            "https://addin.example.com@evil.com/cb",
+            "https://addin.example.com.evil.com/cb",
+            "https://addin.example.com/cb",
+        ):
+            self.assertCallbackRefused(redirect)
+
+    def test_callback_subtree_escaped_by_path_tricks(self):
+        self.set_callbacks("https://addin.example.com/cb/*")
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        for redirect in (
+            "https://addin.example.com/cb",
+            "https://addin.example.com/cbx/y",
+            "https://addin.example.com/cb/../evil",
+            "https://addin.example.com/cb/%2e%2e/evil",
+            "https://addin.example.com/cb/%2F%2Fevil.com",
+            "https://addin.example.com/cb/x\\evil.com",
+            "https://addin.example.com:8443/cb/x",
+            "https://addin.example.com@evil.com/cb/x",
+            "https://addin.example.com.evil.com/cb/x",
+            "https://addin.example.com/cb/x#https://evil.com",
+        ):
+            self.assertCallbackRefused(redirect)
+        response = self.consent(redirect="https://addin.example.com/cb/deep/auth_callback")
+        self.assertEqual(self.query_of(response)["success"], "1")
+
+    def test_callback_pattern_outside_grammar_refused_when_saved(self):
+        for pattern in (
+            "https://addin.example.com*",
+            "https://*.example.com*",
+            "https://*example.com/cb",
+            "https://a.*.example.com/cb",
+            "https://*.*.example.com/cb",
+            "https://*/cb",
+            "https://addin.example.com/c*b",
+            "https://addin.example.com/*/cb",
+            "https://user@addin.example.com/cb",
+            "https://addin.example.com/cb?x=1",
+            "https://addin.example.com/cb#f",
+            "http://addin.example.com/cb",
+            "addin.example.com/cb",
+            "https://addin.example.com/cb/../x",
+            "https://addin.example.com:99999/cb",
+            "https://addin.example.com/ok, *",
+        ):
+            with self.assertRaises(ValidationError, msg=pattern):
+                self.env["res.config.settings"].create({"mail_plugin_gmail_redirect_patterns": pattern})
+        settings = self.env["res.config.settings"].create(
+            {
+                "mail_plugin_gmail_redirect_patterns": "https://addin.example.com/auth_callback, "
+                "https://*.example.org/cb/*  https://addin.example.com:8443/"
+            }
+        )
+        settings.execute()
+        self.assertEqual(len(self.env["mail.plugin.auth.code"]._admin_patterns()), 3)
+
+    def test_code_exchanged_for_other_redirect_or_scope(self):
+        """A client that names the callback or scope at exchange gets nothing on a mismatch;
+        the add-ons, which send the code alone, are bound by the callback the code went to."""
+        code = self.query_of(self.consent())["auth_code"]
+        for extra in (
+            {"redirect_uri": "https://evil.example/cb"},
+            {"redirect_uri": GMAIL_CALLBACK + "x"},
+            {"scope": "rpc"},
+            {"scope": ["outlook"]},
+            {"redirect_uri": {"x": 1}},
+        ):
+            answer = self.rpc("/mail_plugin/auth/access_token", {"auth_code": code, **extra})
+            self.assertEqual(self.assertCleanError(answer)["result"], {"error": "Invalid code"}, extra)
+        answer = self.rpc(
+            "/mail_plugin/auth/access_token",
+            {"auth_code": code, "redirect_uri": GMAIL_CALLBACK, "scope": "outlook"},
+        )
+        token = answer.json()["result"]["access_token"]
+        key = self.env["mail.plugin.connection"].sudo().search([("user_id", "=", self.user.id)]).apikey_id
+        self.assertEqual(key.scope, "odoo.plugin.outlook")
+        self.assertIn("result", self.rpc("/mail_plugin/get_translations", token=token).json())
+
+    def test_neutralized_copy_stays_on(self):
+        """Odoo's neutralize (the add-on's neutralize.sql with every other module's) leaves
+        no way in: API, reachability probe and consent page all refuse."""
+        token = self.sign_in()
+        neutralize_database(self.env.cr)
+        self.env.registry.clear_cache()
+        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param("mail_plugin_gmail.enabled"))
+        self.assertEqual(self.rpc("/mail_plugin/get_translations", token=token).status_code, 404)
+        self.assertEqual(self.rpc("/mail_plugin/auth/access_token", {"auth_code": None}).status_code, 404)
+        self.assertEqual(self.rpc("/mail_plugin/auth/check_version").status_code, 404)
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        self.assertEqual(self.url_open(self.auth_url(), allow_redirects=False).status_code, 404)
+        self.set_enabled(True)  # switched on again by hand: the tokens are gone anyway
+        self.assertIn("Access token invalid", self.rpc("/mail_plugin/get_translations", token=token).text)
+
+    def test_feature_flag_typed_as_false(self):
+        """System Parameters hold text: "False", "0", "off" (or anything unknown) mean off."""
+        token = self.sign_in()
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        for value in ("False", "false", "0", "off", "no", "n", " ", "disabled"):
+            self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.enabled", value)
+            self.assertEqual(self.rpc("/mail_plugin/get_translations", token=token).status_code, 404, value)
+            probe = self.rpc("/mail_plugin/auth/access_token", {"auth_code": None})
+            self.assertEqual(probe.status_code, 404, value)
+            self.assertEqual(self.url_open(self.auth_url(), allow_redirects=False).status_code, 404, value)
+            self.assertFalse(self.env["res.config.settings"].create({}).mail_plugin_gmail_enabled, value)
+        for value in ("True", "1", "yes", "on"):
+            self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.enabled", value)
+            self.assertEqual(self.rpc("/mail_plugin/get_translations", token=token).status_code, 200, value)
+
+    def test_deleted_connection_key_adopted_again(self):
+        """Deleting a connection (an administrator, through RPC or the list) revokes its key;
+        a user cannot delete one at all."""
+        token = self.sign_in()
+        connection = self.env["mail.plugin.connection"].sudo().search([("user_id", "=", self.user.id)])
+        key = connection.apikey_id
+        with self.assertRaises(AccessError):
+            connection.with_user(self.mallory).unlink()
+        with self.assertRaises(AccessError):
+            connection.with_user(self.user).unlink()
+        connection.with_user(self.env.ref("base.user_admin")).unlink()
+        self.assertFalse(key.exists())
+        for _attempt in range(2):
+            self.assertIn("Access token invalid", self.rpc("/mail_plugin/get_translations", token=token).text)
+        self.assertFalse(self.env["mail.plugin.connection"].sudo().search([("user_id", "=", self.user.id)]))
 
     def test_framing_of_consent_page(self):
         self.authenticate("mp_alice", "mp_alice_pw1")
@@ -364,13 +569,13 @@ class TestAttacks(MailPluginHttpCase):
         token = self.sign_in()
         before = self.env["res.partner"].sudo().search_count([])
         for payload in SQLISH + HTMLISH:
-            response = self.route_or_skip("/mail_plugin/partner/search", token, {"search_term": payload})
+            response = self.served("/mail_plugin/partner/search", token, {"search_term": payload})
             self.assertCleanError(response)
         self.assertEqual(self.env["res.partner"].sudo().search_count([]), before)
 
     def test_cross_company_partner_read_via_id(self):
         token = self.sign_in()
-        response = self.route_or_skip(
+        response = self.served(
             "/mail_plugin/partner/get",
             token,
             {"partner_id": self.foreign_partner.id, "email": "", "name": ""},
@@ -382,7 +587,7 @@ class TestAttacks(MailPluginHttpCase):
     def test_cross_company_log_on_partner_via_id(self):
         token = self.sign_in()
         before = self.env["mail.message"].sudo().search_count([])
-        response = self.route_or_skip(
+        response = self.served(
             "/mail_plugin/log_mail_content",
             token,
             {
@@ -408,7 +613,7 @@ class TestAttacks(MailPluginHttpCase):
             ("ir.cron", 1),
             ("nonexistent.model", 1),
         ]:
-            response = self.route_or_skip(
+            response = self.served(
                 "/mail_plugin/log_mail_content",
                 token,
                 {"model": model, "res_id": res_id, "message": "x", "body": "x", "attachments": []},
@@ -420,7 +625,7 @@ class TestAttacks(MailPluginHttpCase):
     def test_negative_and_huge_ids(self):
         token = self.sign_in()
         for partner_id in [-1, 0, 2**31, 2**63, -(2**63), "1; DROP TABLE res_partner", 1.5, [1], {"id": 1}]:
-            response = self.route_or_skip(
+            response = self.served(
                 "/mail_plugin/partner/get", token, {"partner_id": partner_id, "email": ""}
             )
             body = self.assertCleanError(response)
@@ -440,7 +645,7 @@ class TestAttacks(MailPluginHttpCase):
             [[1, 2]],
             [["a.txt", "QUJD"], ["b", "%%%"]],
         ]:
-            response = self.route_or_skip(
+            response = self.served(
                 "/mail_plugin/log_mail_content",
                 token,
                 {
@@ -470,7 +675,7 @@ class TestAttacks(MailPluginHttpCase):
             "a@b.c\r\nBcc: x@y.z",
             42,
         ]:
-            response = self.route_or_skip("/mail_plugin/partner/create", token, {"name": "N", "email": email})
+            response = self.served("/mail_plugin/partner/create", token, {"name": "N", "email": email})
             body = self.assertCleanError(response)
             self.assertTrue("error" in body or "error" in (body.get("result") or {}), (email, body))
         self.assertEqual(self.env["res.partner"].sudo().search_count([]), before)
@@ -484,7 +689,7 @@ class TestAttacks(MailPluginHttpCase):
             self.env["ir.attachment"].sudo().search_count([]),
         )
         big = base64.b64encode(b"x" * 4096).decode()
-        response = self.route_or_skip(
+        response = self.served(
             "/mail_plugin/log_mail_content",
             token,
             {
@@ -511,9 +716,7 @@ class TestAttacks(MailPluginHttpCase):
             ("/mail_plugin/task/create", {"project_id": 1}),
         ]:
             params = {"email_subject": "S", "email_body": "B", "partner_id": self.foreign_partner.id, **extra}
-            response = self.rpc(path, params, token=token)
-            if response.status_code == 404:
-                continue  # app not installed
+            response = self.served(path, token, params)  # without the app: "not installed"
             body = self.assertCleanError(response)
             self.assertTrue("error" in body or "error" in (body.get("result") or {}), (path, body))
             self.assertNotIn("Secret Foreign Partner", response.text)

@@ -97,13 +97,13 @@ class TestAuthFlow(MailPluginHttpCase):
 
     def test_success_page_without_redirect(self):
         response = self.consent(redirect=None)
-        self.assertEqual(response.status_code, 303)
-        location = response.headers["Location"]
-        self.assertIn("/mail_plugin/auth/success?", location)
-        page = self.url_open(location)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Success!", response.text)
+        self.assertIn("close this window", response.text)
+        self.assertFalse(self.env["mail.plugin.auth.code"].sudo().search([]))
+        page = self.url_open("/mail_plugin/auth/success?success=1")
         self.assertEqual(page.status_code, 200)
         self.assertIn("Success!", page.text)
-        self.assertIn("close this window", page.text)
 
     def test_portal_user_refused(self):
         new_test_user(self.env, login="mp_portal", password="mp_portal_pw1", groups="base.group_portal")
