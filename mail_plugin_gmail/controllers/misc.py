@@ -3,8 +3,8 @@ from werkzeug.exceptions import NotFound
 from odoo import _, http
 from odoo.http import request
 
-from ..exceptions import MailPluginError
-from ..params import as_id
+from ..tools.exceptions import MailPluginError
+from ..tools.params import as_id
 from .common import message_page
 
 # Version of the add-in protocol the newer add-on requires (it refuses any other answer).

@@ -1,8 +1,8 @@
 from odoo import http
 from odoo.http import request
 
-from ..exceptions import MailPluginError
-from ..params import as_email, as_id, as_text
+from ..tools.exceptions import MailPluginError
+from ..tools.params import as_email, as_id, as_text
 from .common import json_route
 
 

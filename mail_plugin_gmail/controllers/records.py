@@ -3,8 +3,8 @@ from odoo.addons.web.controllers.action import Action
 from odoo.exceptions import MissingError
 from odoo.http import request
 
-from ..exceptions import MailPluginError
-from ..params import MAX_HTML, as_attachments, as_email, as_id, as_text, is_absent
+from ..tools.exceptions import MailPluginError
+from ..tools.params import MAX_HTML, as_attachments, as_email, as_id, as_text, is_absent
 from .common import json_route
 
 MAX_HEADER = 64 * 1024

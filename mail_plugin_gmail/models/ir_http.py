@@ -14,7 +14,7 @@ from odoo import _, http, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from ..exceptions import MailPluginError, MailPluginRateLimited
+from ..tools.exceptions import MailPluginError, MailPluginRateLimited
 
 _logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@ import re
 
 from odoo import _, api, models
 
-from .. import email_domains
+from ..tools import email_domains
 
 PROVIDER_PARAM = "mail_plugin_gmail.enrichment_provider"
 DEFAULT_PROVIDER = "offline"

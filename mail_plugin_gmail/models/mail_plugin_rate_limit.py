@@ -6,7 +6,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 
-from ..exceptions import MailPluginRateLimited
+from ..tools.exceptions import MailPluginRateLimited
 
 _logger = logging.getLogger(__name__)
 

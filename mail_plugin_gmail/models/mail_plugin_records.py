@@ -8,7 +8,7 @@ from odoo.osv import expression
 from odoo.tools import html2plaintext, html_sanitize
 from odoo.tools.misc import format_datetime, formatLang
 
-from ..exceptions import MailPluginError
+from ..tools.exceptions import MailPluginError
 
 # Rows shown per section in partner/get: the add-on displays five and a "Show all" link.
 PARTNER_LIST_LIMIT = 5

@@ -1,7 +1,7 @@
 from odoo import _, api, models
 
-from ..exceptions import MailPluginError
-from ..params import MAX_TEXT
+from ..tools.exceptions import MailPluginError
+from ..tools.params import MAX_TEXT
 
 MAX_QUERY_ITEMS = 50
 

@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.tools.translate import code_translations
 
-from .. import addon_terms
+from ..tools import addon_terms
 
 
 class MailPluginTranslation(models.AbstractModel):

@@ -4,9 +4,9 @@ from odoo import _, api, fields, models, tools
 from odoo.tools import email_normalize, sql
 from odoo.tools.mimetypes import guess_mimetype
 
-from .. import email_domains
-from ..exceptions import MailPluginError
-from ..partner_indexes import ensure_partner_indexes
+from ..tools import email_domains
+from ..tools.exceptions import MailPluginError
+from ..tools.partner_indexes import ensure_partner_indexes
 
 # Fields the add-on's shapes read, fetched in one query with the search that finds the records
 # (a contact may be a company itself, so its company fields come along).

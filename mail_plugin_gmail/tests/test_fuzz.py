@@ -18,8 +18,8 @@ import re
 
 from odoo.tests import new_test_user, tagged
 
-from .. import params
-from ..exceptions import MailPluginError
+from ..tools import params
+from ..tools.exceptions import MailPluginError
 from .common import MailPluginHttpCase
 
 try:

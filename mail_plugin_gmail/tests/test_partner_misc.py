@@ -6,7 +6,7 @@ import requests
 from odoo.tests import tagged
 from odoo.tools.translate import code_translations
 
-from .. import addon_terms
+from ..tools import addon_terms
 from .partner_common import PartnerCase
 
 CREATE_COMPANY = "/mail_plugin/partner/enrich_and_create_company"

@@ -1,7 +1,7 @@
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import sql
 
-from ..partner_indexes import ensure_partner_indexes, partner_indexes
+from ..tools.partner_indexes import ensure_partner_indexes, partner_indexes
 
 
 @tagged("post_install", "-at_install")
