@@ -7,13 +7,17 @@ from odoo import _, http
 from odoo.http import request
 
 from ..models.mail_plugin_auth_code import SCOPES, SUCCESS_PATH
-from .common import message_page
+from .common import json_route, message_page
 
 _logger = logging.getLogger(__name__)
 
+# Version of the add-in protocol the newer add-on requires (it refuses any other answer).
+ADDIN_PROTOCOL_VERSION = 2
+
 
 class MailPluginAuthController(http.Controller):
-    """The add-on's sign-in: consent page, confirmation, and code-for-token exchange."""
+    """The add-on's sign-in: consent page, confirmation, code-for-token exchange, version
+    handshake, and its texts in the language of the user who signed in."""
 
     def _refusal(self, redirect, scope):
         """The page to show instead of the consent form, or None when the user may consent."""
@@ -184,3 +188,23 @@ class MailPluginAuthController(http.Controller):
         if not key:
             return {"error": _("Invalid code")}
         return {"access_token": key}
+
+    @http.route(
+        "/mail_plugin/auth/check_version",
+        type="json",
+        auth="none",
+        methods=["POST"],
+        cors="*",
+        save_session=False,
+    )
+    def check_version(self, **kwargs):
+        """Version handshake of the newer add-on, before it offers to sign in."""
+        # sudo: auth="none" runs without a user; only the feature's on/off setting is read.
+        if not request.env["mail.plugin.connection"].sudo()._feature_enabled():
+            raise werkzeug.exceptions.NotFound()
+        return ADDIN_PROTOCOL_VERSION
+
+    @json_route("/mail_plugin/get_translations")
+    def get_translations(self, **kwargs):
+        """The add-on's texts in the signed-in user's language."""
+        return request.env["mail.plugin.translation"]._get_addon_translations()

@@ -32,7 +32,7 @@ class MailPluginPartnerController(http.Controller):
             email = ""  # a refresh by id: the address the card holds may be unusable
         name = as_text(params.get("name"), "name", required=False)
         image_format = "base64" if "name" in params else "data_uri"
-        return request.env["res.partner"]._mail_plugin_contact_answer(
+        return request.env["mail.plugin.partner"]._contact_answer(
             email_normalized=email, name=name, partner_id=partner_id, image_format=image_format
         )
 
@@ -41,7 +41,7 @@ class MailPluginPartnerController(http.Controller):
         term = as_text(search_term, "search_term", required=False)
         limit = min(as_id(limit, "limit", required=False) or 30, 100)
         partners = request.env["res.partner"]._mail_plugin_search(term, limit)
-        return {"partners": partners._mail_plugin_contact_values("base64")}
+        return {"partners": request.env["mail.plugin.partner"]._contact_values(partners, "base64")}
 
     @json_route("/mail_plugin/partner/create")
     def partner_create(self, email=None, name=None, company=None, **kwargs):
@@ -49,7 +49,7 @@ class MailPluginPartnerController(http.Controller):
         name = as_text(name, "name", required=False)
         company_id = _optional_company_id(company)
         partner = request.env["res.partner"]._mail_plugin_create_contact(name, email, company_id)
-        return partner._mail_plugin_contact_values("data_uri")[0]
+        return request.env["mail.plugin.partner"]._contact_values(partner, "data_uri")[0]
 
     @json_route("/mail_plugin/partner/enrich_and_create_company")
     def enrich_and_create_company(self, partner_id=None, **kwargs):

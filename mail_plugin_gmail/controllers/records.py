@@ -1,11 +1,9 @@
 from odoo import _, http
-from odoo.addons.web.controllers.action import Action
-from odoo.exceptions import MissingError
 from odoo.http import request
 
 from ..tools.exceptions import MailPluginError
 from ..tools.params import MAX_HTML, as_attachments, as_email, as_id, as_text, is_absent
-from .common import json_route
+from .common import json_route, message_page
 
 MAX_HEADER = 64 * 1024
 
@@ -14,8 +12,16 @@ def records_model():
     return request.env["mail.plugin.records"]
 
 
+def apps_model():
+    return request.env["mail.plugin.app"]
+
+
+def mail_model():
+    return request.env["mail.plugin.email"]
+
+
 def attachments_param(value):
-    return as_attachments(value, max_bytes=records_model()._max_attachment_bytes())
+    return as_attachments(value, max_bytes=mail_model()._max_attachment_bytes())
 
 
 def email_params(kwargs):
@@ -36,7 +42,31 @@ def record_contact(kwargs):
 
 
 class MailPluginRecordsController(http.Controller):
-    """Logging emails on records and creating records from emails."""
+    """The apps' records: search, open, create from an email, log an email on one."""
+
+    @json_route(["/mail_plugin/search_records", "/mail_plugin/search_records/<string:model>"])
+    def search_records(self, model=None, query=None, **kwargs):
+        """``[rows, total]``; ``{"error": ...}`` for a model it cannot search (shown by the add-on)."""
+        return request.env["mail.plugin.search"]._search_records(model, query)
+
+    @http.route(
+        ["/mail_plugin/redirect_to_record/<string:model>", "/mail_plugin/redirect_to_record/<string:model>/"],
+        type="http",
+        auth="user",
+        methods=["GET"],
+        website=False,
+    )
+    def redirect_to_record(self, model, record_id=None, **kwargs):
+        """Open a record in the web client (the newer add-on's "View in Odoo" link)."""
+        if not request.env["mail.plugin.connection"]._feature_enabled():
+            return message_page(_("The mail plugin is not enabled"), _("Ask an administrator."), status=404)
+        if not request.env.user._is_internal():
+            return message_page(_("Access refused"), _("Only internal users can open this link."), status=403)
+        try:
+            url = request.env["mail.plugin.search"]._record_form_url(model, as_id(record_id, "record_id"))
+        except MailPluginError as error:
+            return message_page(_("Cannot open this record"), error.args[0], status=404)
+        return request.redirect(url, 303)
 
     @json_route("/mail_plugin/log_mail_content")
     def log_mail_content(self, **kwargs):
@@ -60,38 +90,39 @@ class MailPluginRecordsController(http.Controller):
                 key: as_text(kwargs.get(key), key, required=False, max_length=MAX_HEADER)
                 for key in ("email_from", "email_to", "email_cc", "subject", "application_name")
             }
-            email["date"] = not is_absent(timestamp) and records_model()._date_from_timestamp(timestamp)
+            email["date"] = not is_absent(timestamp) and mail_model()._date_from_timestamp(timestamp)
         else:
             raise MailPluginError(_("Missing parameter: body"))
         attachments = attachments_param(kwargs.get("attachments"))
-        records_model()._log_email(model, res_id, body, attachments, email)
+        mail_model()._log_email(model, res_id, body, attachments, email)
         return True
 
     @json_route("/mail_plugin/lead/create")
     def lead_create(self, **kwargs):
-        return self._create_from_email("crm.lead", "_create_lead", kwargs)
+        return self._create_from_email("crm.lead", kwargs)
 
     @json_route("/mail_plugin/ticket/create")
     def ticket_create(self, **kwargs):
-        return self._create_from_email("helpdesk.ticket", "_create_ticket", kwargs)
+        return self._create_from_email("helpdesk.ticket", kwargs)
 
     @staticmethod
-    def _create_from_email(model, create_method, kwargs, *leading_args):
-        """Parse the email a record is made from, create it with ``create_method`` of
-        mail.plugin.records, and answer with its row and its contact (both generations)."""
-        records = records_model()
-        records._check_app(model)
+    def _create_from_email(model, kwargs, **params):
+        """Parse the email a record is made from, create the ``model`` record, and answer
+        with its row and its contact (both generations). ``params`` go to the app's
+        ``_prepare_<key>_values`` (see mail.plugin.app)."""
+        apps_model()._check_app(model)
         subject, body = email_params(kwargs)
         attachments = attachments_param(kwargs.get("attachments"))
         partner = record_contact(kwargs)
-        record = getattr(records, create_method)(*leading_args, partner, subject, body, attachments)
-        return {**records._record_rows(record)[0], **records._contact_keys(partner)}
+        records = records_model()
+        record = records._create_from_email(model, partner, subject, body, attachments, **params)
+        return {**apps_model()._rows(record)[0], **records._contact_keys(partner)}
 
     @json_route("/mail_plugin/task/create")
     def task_create(self, **kwargs):
-        records_model()._check_app("project.task")  # before the project, as on the other routes
+        apps_model()._check_app("project.task")  # before the project, as on the other routes
         project_id = as_id(kwargs.get("project_id"), "project_id")
-        return self._create_from_email("project.task", "_create_task", kwargs, project_id)
+        return self._create_from_email("project.task", kwargs, project_id=project_id)
 
     @json_route("/mail_plugin/project/search")
     def project_search(self, **kwargs):
@@ -105,23 +136,5 @@ class MailPluginRecordsController(http.Controller):
 
     @json_route("/mail_plugin/project/create")
     def project_create(self, **kwargs):
-        records = records_model()
         name = as_text(kwargs.get("name"), "name")
-        return records._record_rows(records._create_project(name))[0]
-
-
-class MailPluginLegacyActions(Action):
-    """The older add-on links to action xml ids of Odoo's connector modules; see
-    ``mail.plugin.records._legacy_addon_action``."""
-
-    @http.route()
-    def load(self, action_id, additional_context=None):
-        try:
-            return super().load(action_id, additional_context=additional_context)
-        except MissingError:
-            action = isinstance(action_id, str) and request.env["mail.plugin.records"]._legacy_addon_action(
-                action_id
-            )
-            if not action:
-                raise
-            return action
+        return apps_model()._rows(records_model()._create_project(name))[0]

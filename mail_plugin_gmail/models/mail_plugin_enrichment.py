@@ -93,7 +93,7 @@ class MailPluginEnrichment(models.AbstractModel):
             company = Partner.create(values)
             info = {"type": "company_created"}
         partner.parent_id = company
-        return {"company": company._mail_plugin_company_values(), "enrichment_info": info}
+        return {"company": self.env["mail.plugin.partner"]._company_values(company), "enrichment_info": info}
 
     @api.model
     def _enrich_and_update_company(self, partner_id):
@@ -111,7 +111,7 @@ class MailPluginEnrichment(models.AbstractModel):
         data = self._company_data(domain)
         if "enrichment_info" in data:
             return {
-                "company": company._mail_plugin_company_values(),
+                "company": self.env["mail.plugin.partner"]._company_values(company),
                 "enrichment_info": data["enrichment_info"],
             }
         updates = {
@@ -120,9 +120,12 @@ class MailPluginEnrichment(models.AbstractModel):
             if field in company._fields and value and not company[field]
         }
         if not updates:
-            return {"company": company._mail_plugin_company_values(), "enrichment_info": {"type": "no_data"}}
+            return {
+                "company": self.env["mail.plugin.partner"]._company_values(company),
+                "enrichment_info": {"type": "no_data"},
+            }
         company.write(updates)
         return {
-            "company": company._mail_plugin_company_values(),
+            "company": self.env["mail.plugin.partner"]._company_values(company),
             "enrichment_info": {"type": "company_updated"},
         }

@@ -14,9 +14,8 @@ class MailPluginSearch(models.AbstractModel):
 
     @api.model
     def _allowed_models(self):
-        """Models the add-on may search and open: contacts and the apps' searchable models
-        (mail.plugin.records._searchable_models, which a module adding an app extends)."""
-        return ["res.partner", *self.env["mail.plugin.records"]._searchable_models()]
+        """Models the add-on may search and open (described by mail.plugin.app)."""
+        return self.env["mail.plugin.app"]._app_models("searchable")
 
     @api.model
     def _check_model(self, model):
@@ -49,11 +48,6 @@ class MailPluginSearch(models.AbstractModel):
         try:
             self._check_model(model)
             query = self._clean_query(query)
-        except MailPluginError as error:
-            return {"error": error.args[0]}
-        if model == "res.partner":
-            return self.env["res.partner"]._mail_plugin_search_records(query)
-        try:
             return self.env["mail.plugin.records"]._search_records(model, query)
         except MailPluginError as error:
             return {"error": error.args[0]}

@@ -7,8 +7,8 @@ from odoo import api, models
 
 # Every path under the database's address that the Apps Script add-on fetches, in both of its
 # generations (2023: partner/project search; 2025: search_records, redirect_to_record,
-# check_version). Google refuses any fetch that no urlFetchWhitelist entry covers.
-ADDON_RECORD_MODELS = ("res.partner", "crm.lead", "helpdesk.ticket", "project.task", "project.project")
+# check_version), besides one search and one link path per searchable model (_addon_paths).
+# Google refuses any fetch that no urlFetchWhitelist entry covers.
 ADDON_PATHS = (
     "/mail_plugin/get_translations",
     "/mail_plugin/partner/get",
@@ -22,8 +22,6 @@ ADDON_PATHS = (
     "/mail_plugin/project/search",
     "/mail_plugin/project/create",
     "/mail_plugin/task/create",
-    *(f"/mail_plugin/search_records/{model}" for model in ADDON_RECORD_MODELS),
-    *(f"/mail_plugin/redirect_to_record/{model}" for model in ADDON_RECORD_MODELS),
     "/web/login",
     "/mail_plugin/auth",
     "/mail_plugin/auth/access_token",
@@ -54,9 +52,18 @@ class MailPluginSetup(models.AbstractModel):
         return (self.env["ir.config_parameter"].sudo().get_param("web.base.url") or "").rstrip("/")
 
     @api.model
+    def _addon_paths(self):
+        models = self.env["mail.plugin.app"]._app_models("searchable")
+        return [
+            *ADDON_PATHS,
+            *(f"/mail_plugin/search_records/{model}" for model in models),
+            *(f"/mail_plugin/redirect_to_record/{model}" for model in models),
+        ]
+
+    @api.model
     def _addon_whitelist(self, base_url=None):
         base_url = (base_url or self._base_url()).rstrip("/")
-        return [base_url + path for path in ADDON_PATHS] + list(ADDON_EXTERNAL_URLS)
+        return [base_url + path for path in self._addon_paths()] + list(ADDON_EXTERNAL_URLS)
 
     @api.model
     def _addon_manifest(self, base_url=None):

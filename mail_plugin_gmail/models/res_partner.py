@@ -1,8 +1,5 @@
-import base64
-
 from odoo import _, api, fields, models, tools
 from odoo.tools import email_normalize, sql
-from odoo.tools.mimetypes import guess_mimetype
 
 from ..tools import email_domains
 from ..tools.exceptions import MailPluginError
@@ -25,7 +22,6 @@ COMPANY_FIELDS = [
 ]
 CONTACT_FIELDS = [*COMPANY_FIELDS, "parent_id"]
 SEARCH_LIMIT = 30
-MAX_EMAILS_PER_SEARCH = 50
 
 
 class ResPartner(models.Model):
@@ -191,173 +187,13 @@ class ResPartner(models.Model):
             return self.browse()
         return self.search_fetch([("email_normalized", "in", emails)], CONTACT_FIELDS, limit=limit)
 
-    @api.model
-    def _mail_plugin_search_records(self, query, limit=SEARCH_LIMIT):
-        """``[rows, total]`` for the newer add-on: ``query`` is a text or a list of addresses."""
-        if isinstance(query, list):
-            normalized = [email_normalize(item) for item in query[:MAX_EMAILS_PER_SEARCH]]
-            partners = self._mail_plugin_search_emails(normalized, limit)
-        else:
-            partners = self._mail_plugin_search(query, limit)
-        total = len(partners)
-        if total >= limit and not isinstance(query, list):
-            term = query.strip()
-            total = self.search_count(
-                ["|", "|", ("complete_name", "ilike", term), ("email", "ilike", term), ("ref", "=", term)]
-            )
-        return [partners._mail_plugin_contact_values("data_uri"), total]
-
-    # --- JSON shapes ----------------------------------------------------------------------
-
-    def _mail_plugin_images(self, image_format):
-        """{id: image}: ``base64`` is the raw base64 text (the older add-on adds the data: prefix
-        itself), ``data_uri`` a ready-to-use URL (the newer add-on). False when there is none."""
-        # sudo: only records the user may read get here (found by searches as the user); it
-        # spares fetch() a Python check of the access rules that would load every column.
-        self.sudo().fetch(["image_128"])
-        images = {}
-        for partner in self:
-            raw = partner.image_128
-            if not raw:
-                images[partner.id] = False
-                continue
-            text = raw.decode() if isinstance(raw, bytes) else raw
-            if image_format == "data_uri":
-                mimetype = guess_mimetype(base64.b64decode(text), default="image/png")
-                text = f"data:{mimetype};base64,{text}"
-            images[partner.id] = text
-        return images
+    # --- access ---------------------------------------------------------------------------
 
     def _mail_plugin_writable_ids(self):
+        """Ids of these contacts the user may modify."""
         if not self or not self.check_access_rights("write", raise_exception=False):
             return set()
         return set(self._filter_access_rules("write").ids)
-
-    def _mail_plugin_contact_values(self, image_format="base64"):
-        """The add-on's partner dict, one per record (partner/get, partner/search, searches)."""
-        writable = self._mail_plugin_writable_ids()
-        images = self._mail_plugin_images(image_format)
-        return [
-            {
-                "id": partner.id,
-                "name": partner.name or partner.email_normalized or partner.email or "",
-                "email": partner.email_normalized or partner.email or "",
-                "phone": partner.phone or "",
-                "mobile": partner.mobile or "",
-                "is_company": partner.is_company,
-                "parent_name": partner.parent_name or "",
-                "image": images[partner.id],
-                "can_write_on_partner": partner.id in writable,
-                "enrichment_info": None,
-            }
-            for partner in self
-        ]
-
-    def _mail_plugin_company_values(self, image_format="base64", readable=None):
-        """The add-on's company dict for one company (or ``{"id": -1}`` for none).
-
-        ``readable``: the caller already knows whether the user may read it (found by a search
-        as the user), which spares the access check.
-        """
-        company = self[:1]
-        if not company:
-            return {"id": -1}
-        if readable is None:
-            readable = company.check_access_rights("read", raise_exception=False) and bool(
-                company._filter_access_rules("read")
-            )
-        if not readable:
-            return {"id": company.id, "name": _("No Access")}
-        return {
-            "id": company.id,
-            "name": company.name or "",
-            "email": company.email_normalized or company.email or "",
-            "phone": company.phone or "",
-            "mobile": company.mobile or "",
-            "website": company.website or "",
-            "image": company._mail_plugin_images(image_format)[company.id],
-            "address": {
-                "street": company.street or "",
-                "zip": company.zip or "",
-                "city": company.city or "",
-                "country": company.country_id.name or "",
-            },
-            "additionalInfo": {},
-        }
-
-    @api.model
-    def _mail_plugin_contact_answer(
-        self, email_normalized="", name="", partner_id=None, image_format="base64"
-    ):
-        """The whole answer of partner/get.
-
-        By ``partner_id`` when given and readable, else by exact normalized address. A sender
-        the user cannot see is answered as unknown: ``id: -1`` with the company of their
-        domain when there is one.
-        """
-        partner = self.browse()
-        if partner_id:
-            partner = self.search_fetch([("id", "=", partner_id)], CONTACT_FIELDS, limit=1)
-            if not partner and not email_normalized:
-                raise MailPluginError(_("This contact does not exist or you are not allowed to see it."))
-        if not partner:
-            if email_normalized in self._mail_plugin_notification_emails():
-                return self._mail_plugin_notification_answer(email_normalized)
-            partner = self._mail_plugin_find_contact(email_normalized)
-
-        if partner:
-            if partner.is_company:
-                company = readable_company = partner
-            else:
-                company = partner.parent_id
-                readable_company = company and self.search_fetch([("id", "=", company.id)], COMPANY_FIELDS)
-            (partner | readable_company)._mail_plugin_images(image_format)  # both in one query
-            values = partner._mail_plugin_contact_values(image_format)[0]
-            values["company"] = company._mail_plugin_company_values(image_format, bool(readable_company))
-        else:
-            company = self._mail_plugin_find_company(email_normalized)
-            values = {
-                "id": -1,
-                "name": name or email_normalized,
-                "email": email_normalized,
-                "image": False,
-                "is_company": False,
-                "enrichment_info": None,
-                "company": company._mail_plugin_company_values(image_format, readable=True),
-            }
-        answer = {
-            "partner": values,
-            "user_companies": list(self.env.user._get_company_ids()),
-            "can_create_partner": self.check_access_rights("create", raise_exception=False),
-        }
-        answer.update(self.env["mail.plugin.records"]._partner_records_data(partner))
-        return answer
-
-    @api.model
-    def _mail_plugin_notification_answer(self, email_normalized):
-        """The database's own address: a note instead of a contact (no card to create)."""
-        info = {
-            "type": "odoo_custom_error",
-            "info": _(
-                "This is an address of this Odoo database (notifications, replies or bounces), "
-                "not a contact. Search the contact to link this email to a record."
-            ),
-        }
-        return {
-            "partner": {
-                "id": -1,
-                "name": _("Odoo notification address"),
-                "email": email_normalized,
-                "image": False,
-                "is_company": False,
-                "can_write_on_partner": False,
-                "enrichment_info": info,
-                "company": {"id": -1},
-            },
-            "enrichment_info": info,
-            "user_companies": list(self.env.user._get_company_ids()),
-            "can_create_partner": False,
-        }
 
     # --- writing --------------------------------------------------------------------------
 

@@ -196,29 +196,29 @@ class TestPartnerGet(PartnerCase):
         """
         stub = patch.object(type(self.env["mail.plugin.records"]), "_partner_records_data", lambda s, p: {})
         self.startPatcher(stub)
-        Partner = self.env["res.partner"].with_user(self.user)
+        Partner = self.env["mail.plugin.partner"].with_user(self.user)
         self.env.flush_all()
         # warm the caches every request shares (access rules, ormcache of alias addresses)
-        Partner._mail_plugin_contact_answer("jane.doe@acme-corp.test", "J")
-        Partner._mail_plugin_contact_answer("bob@acme-corp.test", "B")
+        Partner._contact_answer("jane.doe@acme-corp.test", "J")
+        Partner._contact_answer("bob@acme-corp.test", "B")
         # known: contact, its write access, its company, 2 for both images, the country
         self.env.invalidate_all()
         with self.assertQueryCount(7):
-            answer = Partner._mail_plugin_contact_answer("jane.doe@acme-corp.test", "J")
+            answer = Partner._contact_answer("jane.doe@acme-corp.test", "J")
         self.assertEqual(answer["partner"]["id"], self.jane.id)
         self.assertEqual(answer["partner"]["company"]["id"], self.acme.id)
         # unknown: contact, company by domain, 2 for its image, the country
         self.env.invalidate_all()
         with self.assertQueryCount(6):
-            answer = Partner._mail_plugin_contact_answer("bob@acme-corp.test", "B")
+            answer = Partner._contact_answer("bob@acme-corp.test", "B")
         self.assertEqual(answer["partner"]["company"]["id"], self.acme.id)
         self.env.invalidate_all()
         with self.assertQueryCount(3):
-            answer = Partner._mail_plugin_contact_answer("bob@nowhere.test", "B")
+            answer = Partner._contact_answer("bob@nowhere.test", "B")
         self.assertEqual(answer["partner"]["company"], {"id": -1})
         self.env.invalidate_all()
         with self.assertQueryCount(2):
-            answer = Partner._mail_plugin_contact_answer("bob@gmail.com", "B")
+            answer = Partner._contact_answer("bob@gmail.com", "B")
         self.assertEqual(answer["partner"]["id"], -1)
 
     def test_query_counts_over_http(self):

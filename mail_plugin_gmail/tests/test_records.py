@@ -156,7 +156,7 @@ class TestLogMailContent(RecordsCase):
         self.assertEqual(len(self.messages(self.carl).attachment_ids), 1)
 
     def test_default_attachment_limit(self):
-        records = self.env["mail.plugin.records"]
+        records = self.env["mail.plugin.email"]
         self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.max_attachment_mb", False)
         self.assertEqual(records._max_attachment_bytes(), 25 * 1024 * 1024)
         settings = self.env["res.config.settings"].create({"mail_plugin_gmail_max_attachment_mb": 3})

@@ -1,0 +1,293 @@
+from odoo import Command, _, api, models
+from odoo.exceptions import AccessError
+from odoo.tools import html2plaintext
+from odoo.tools.misc import formatLang
+
+from ..tools.exceptions import MailPluginError
+
+
+class MailPluginApp(models.AbstractModel):
+    """What the add-on knows of each model it shows: the contact, CRM, Project, Helpdesk.
+
+    Every endpoint reads these descriptions (partner/get's sections, search_records, the
+    creation routes, log_mail_content, redirect_to_record, the older add-on's links), so a
+    module adds a model, or changes what a row shows, with one ``_inherit`` of this model.
+
+    Apps are optional: a description whose model is not in the registry is skipped, so
+    installing CRM, Project or Helpdesk later makes it appear without reinstalling this module.
+    Every method runs as the add-on's user and relies on that user's access rights.
+    """
+
+    _name = "mail.plugin.app"
+    _description = "Mail Plugin Apps"
+
+    @api.model
+    def _app_descriptions(self):
+        """Model -> description, in the order of partner/get's sections. Keys:
+
+        - ``key``: names the model's hooks: ``_<key>_rows(records)``, its rows in answers,
+          and ``_prepare_<key>_values(partner, subject, body, **params)``, the values of a
+          record created from an email;
+        - ``app``: the app's name, for "not installed" errors;
+        - ``card``: its keys in partner/get, ``list``/``count``/``can_create`` (a section of
+          the contact's records), or ``can_create`` alone (a flag without a list);
+        - ``card_email_field``: records without a contact also show on the card of the
+          contact whose normalized address this field holds;
+        - ``searchable``, ``search_fields`` (matched with ilike, any of them),
+          ``search_order``, ``search_all_on_empty`` (an empty search lists records);
+        - ``loggable``: an email may be logged on its records;
+        - ``company_field``: a record created from an email goes into the company of the
+          record this creation value points to (when the user works in it);
+        - ``legacy_action``: (xml id the older add-on links to, form view xml id).
+        """
+        return {
+            "res.partner": {
+                "key": "contact",
+                "app": _("Contacts"),
+                "searchable": True,
+                "loggable": True,
+            },
+            "crm.lead": {
+                "key": "lead",
+                "app": _("CRM"),
+                "card": {"list": "leads", "count": "lead_count", "can_create": "can_create_lead"},
+                "card_email_field": "email_normalized",
+                "searchable": True,
+                "search_fields": ["name", "email_from", "partner_name", "contact_name"],
+                "loggable": True,
+                "company_field": "partner_id",
+                "legacy_action": ("crm_mail_plugin.crm_lead_action_form_edit", "crm.crm_lead_view_form"),
+            },
+            "project.task": {
+                "key": "task",
+                "app": _("Project"),
+                "card": {"list": "tasks", "count": "task_count", "can_create": "can_create_task"},
+                "searchable": True,
+                "search_fields": ["name"],
+                "loggable": True,
+                "company_field": "project_id",
+                "legacy_action": (
+                    "project_mail_plugin.project_task_action_form_edit",
+                    "project.view_task_form2",
+                ),
+            },
+            "helpdesk.ticket": {
+                "key": "ticket",
+                "app": _("Helpdesk"),
+                "card": {"list": "tickets", "count": "ticket_count", "can_create": "can_create_ticket"},
+                "searchable": True,
+                "search_fields": ["name"],
+                "loggable": True,
+                "company_field": "partner_id",
+                "legacy_action": (
+                    "helpdesk_mail_plugin.helpdesk_ticket_action_form_edit",
+                    "helpdesk.helpdesk_ticket_view_form",
+                ),
+            },
+            "project.project": {
+                "key": "project",
+                "app": _("Project"),
+                "card": {"can_create": "can_create_project"},
+                "searchable": True,
+                "search_fields": ["name"],
+                "search_order": None,
+                "search_all_on_empty": True,
+            },
+        }
+
+    # ------------------------------------------------------------------------------------
+    # Reading the descriptions
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _app(self, model):
+        """The description of ``model`` (an empty dict for a model the add-on does not know)."""
+        return self._app_descriptions().get(model, {})
+
+    @api.model
+    def _app_models(self, feature):
+        """Models whose description sets ``feature`` (e.g. "searchable", "loggable")."""
+        return [model for model, app in self._app_descriptions().items() if app.get(feature)]
+
+    @api.model
+    def _check_app(self, model):
+        """The description of ``model``; a clear error when its app is not installed."""
+        app = self._app(model)
+        if model not in self.env:
+            raise MailPluginError(_("The %s app is not installed on this database.", app.get("app") or model))
+        return app
+
+    @api.model
+    def _rows(self, records):
+        """The add-on's rows of ``records`` (partner/get, searches and creation answers).
+
+        Each ``_<key>_rows`` reads its recordset in batch (prefetch), so a list costs a
+        fixed number of queries whatever its length.
+        """
+        return getattr(self, f"_{self._app(records._name)['key']}_rows")(records)
+
+    @api.model
+    def _prepare_values(self, model, partner, subject, body, **params):
+        """Values of a ``model`` record created from an email (``body`` already sanitized)."""
+        return getattr(self, f"_prepare_{self._app(model)['key']}_values")(partner, subject, body, **params)
+
+    # ------------------------------------------------------------------------------------
+    # Helpers of the hooks
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _readable_names(self, records):
+        """{id: display name} of the records the user may read; others stay nameless."""
+        return {record.id: record.display_name for record in records._filter_access_rules("read")}
+
+    @api.model
+    def _field_readable(self, model, field_name):
+        field = self.env[model]._fields.get(field_name)
+        return bool(field) and (not field.groups or self.env.user.user_has_groups(field.groups))
+
+    @api.model
+    def _format_amount(self, amount, currency):
+        return formatLang(self.env, amount or 0.0, monetary=True, currency_obj=currency)
+
+    @api.model
+    def _record_name(self, subject):
+        """The email's subject as a record name (empty when it has none)."""
+        return html2plaintext(subject or "").strip()
+
+    # ------------------------------------------------------------------------------------
+    # Contact
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _contact_rows(self, partners):
+        return self.env["mail.plugin.partner"]._contact_values(partners, "data_uri")
+
+    @api.model
+    def _contact_search(self, query, limit=None):
+        """search_records of contacts: a text, or the list of a thread's addresses."""
+        return self.env["mail.plugin.partner"]._search_records(query)
+
+    # ------------------------------------------------------------------------------------
+    # CRM
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _lead_rows(self, leads):
+        recurring = self.env.user.has_group("crm.group_use_recurring_revenues")
+        rows = []
+        for lead in leads:
+            revenue = self._format_amount(lead.expected_revenue, lead.company_currency)
+            probability = round(lead.probability or 0.0)
+            row = {
+                "lead_id": lead.id,  # older add-on
+                "id": lead.id,
+                "name": lead.name,
+                "expected_revenue": revenue,
+                "probability": lead.probability,
+            }
+            if recurring:
+                row["recurring_revenue"] = self._format_amount(lead.recurring_revenue, lead.company_currency)
+                row["recurring_plan"] = lead.recurring_plan.name or ""
+            if recurring and lead.recurring_revenue:
+                description = _(
+                    "%(revenue)s + %(recurring)s %(plan)s at %(probability)s %%",
+                    revenue=revenue,
+                    recurring=row["recurring_revenue"],
+                    plan=row["recurring_plan"],
+                    probability=probability,
+                )
+            else:
+                description = _("%(revenue)s at %(probability)s %%", revenue=revenue, probability=probability)
+            row["revenues_description"] = description
+            # The 2026 add-on's search card reads this camelCase key for its label.
+            row["revenuesDescription"] = description
+            rows.append(row)
+        return rows
+
+    @api.model
+    def _prepare_lead_values(self, partner, subject, body):
+        return {
+            "name": self._record_name(subject) or _("Opportunity for %s", partner.display_name),
+            "type": "opportunity",
+            "partner_id": partner.id,
+            "description": body,
+            "user_id": self.env.uid,
+        }
+
+    # ------------------------------------------------------------------------------------
+    # Project
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _task_rows(self, tasks):
+        project_names = self._readable_names(tasks.project_id)
+        rows = []
+        for task in tasks:
+            project_name = project_names.get(task.project_id.id, "")
+            rows.append(
+                {
+                    "task_id": task.id,  # older add-on
+                    "id": task.id,
+                    "name": task.name,
+                    "project_name": project_name,
+                    "projectName": project_name,  # label of the 2026 add-on's search card
+                }
+            )
+        return rows
+
+    @api.model
+    def _prepare_task_values(self, partner, subject, body, project_id):
+        project = self.env["project.project"].browse(project_id).exists()
+        if not project:
+            raise MailPluginError(_("The project does not exist (any more)."))
+        try:
+            project.check_access_rule("read")
+        except AccessError as exc:
+            raise MailPluginError(_("You are not allowed to see this project.")) from exc
+        return {
+            "name": self._record_name(subject) or _("Task for %s", partner.display_name),
+            "project_id": project.id,
+            "partner_id": partner.id,
+            "description": body,
+            "user_ids": [Command.link(self.env.uid)],
+        }
+
+    @api.model
+    def _project_rows(self, projects):
+        partner_names = self._readable_names(projects.partner_id)
+        company_names = self._readable_names(projects.company_id)
+        # Project stages are a feature behind a group; the field is unreadable without it.
+        with_stage = self._field_readable("project.project", "stage_id")
+        stage_names = self._readable_names(projects.stage_id) if with_stage else {}
+        return [
+            {
+                "project_id": project.id,  # older add-on
+                "id": project.id,
+                "name": project.name,
+                "partner_name": partner_names.get(project.partner_id.id, ""),
+                "company_id": project.company_id.id,
+                "company_name": company_names.get(project.company_id.id, ""),
+                "stage_name": stage_names.get(project.stage_id.id, "") if with_stage else "",
+            }
+            for project in projects
+        ]
+
+    # ------------------------------------------------------------------------------------
+    # Helpdesk
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _ticket_rows(self, tickets):
+        stage_names = self._readable_names(tickets.stage_id)
+        return [
+            {
+                "ticket_id": ticket.id,  # older add-on
+                "id": ticket.id,
+                "name": ticket.name,
+                "stage_name": stage_names.get(ticket.stage_id.id, ""),
+            }
+            for ticket in tickets
+        ]
+
+    @api.model
+    def _prepare_ticket_values(self, partner, subject, body):
+        return {
+            "name": self._record_name(subject) or _("Ticket for %s", partner.display_name),
+            "partner_id": partner.id,
+            "description": body,
+            "user_id": self.env.uid,
+        }

@@ -1,0 +1,117 @@
+import datetime
+
+from markupsafe import Markup
+
+from odoo import _, api, models
+from odoo.exceptions import AccessError
+from odoo.tools import html_sanitize
+from odoo.tools.misc import format_datetime
+
+from ..tools.exceptions import MailPluginError
+
+DEFAULT_MAX_ATTACHMENT_MB = 25
+MAX_ATTACHMENT_PARAM = "mail_plugin_gmail.max_attachment_mb"
+
+
+class MailPluginEmail(models.AbstractModel):
+    """The email the add-on sends: its body, its attachments, and logging it on a record."""
+
+    _name = "mail.plugin.email"
+    _description = "Mail Plugin Email"
+
+    @api.model
+    def _max_attachment_bytes(self):
+        # sudo: system parameters are readable by administrators only; this reads one
+        # number set in the settings.
+        value = self.env["ir.config_parameter"].sudo().get_param(MAX_ATTACHMENT_PARAM)
+        try:
+            megabytes = float(value)
+        except (TypeError, ValueError):
+            megabytes = DEFAULT_MAX_ATTACHMENT_MB
+        if megabytes <= 0:
+            megabytes = DEFAULT_MAX_ATTACHMENT_MB
+        return int(megabytes * 1024 * 1024)
+
+    @api.model
+    def _sanitize_email_html(self, html):
+        """The email's HTML cleaned with the options of the chatter's message body."""
+        return html_sanitize(html or "", sanitize_style=True)
+
+    @api.model
+    def _attach(self, record, attachments):
+        if attachments:
+            self.env["ir.attachment"].create(
+                [
+                    {"name": name, "raw": content, "res_model": record._name, "res_id": record.id}
+                    for name, content in attachments
+                ]
+            )
+
+    @api.model
+    def _date_from_timestamp(self, timestamp_ms):
+        return datetime.datetime.utcfromtimestamp(timestamp_ms / 1000)
+
+    # ------------------------------------------------------------------------------------
+    # log_mail_content
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _log_target(self, model, res_id):
+        """The record to log on, if the user may modify it; a clear error otherwise."""
+        apps = self.env["mail.plugin.app"]
+        if model not in apps._app_models("loggable"):
+            raise MailPluginError(_("Emails cannot be logged on records of type %s.", model))
+        apps._check_app(model)
+        record = self.env[model].browse(res_id).exists()
+        if not record:
+            raise MailPluginError(_("The record to log the email on does not exist (any more)."))
+        try:
+            record.check_access_rights("write")
+            record.check_access_rule("write")
+        except AccessError as exc:
+            raise MailPluginError(
+                _("You are not allowed to modify this record, so the email cannot be logged on it.")
+            ) from exc
+        return record
+
+    @api.model
+    def _logged_email_html(self, body, email):
+        """The newer add-on sends the bare body and the headers: show them around it."""
+        lines = [
+            (_("From"), email.get("email_from")),
+            (_("To"), email.get("email_to")),
+            (_("Cc"), email.get("email_cc")),
+            (_("Date"), email.get("date") and format_datetime(self.env, email["date"])),
+            (_("Subject"), email.get("subject")),
+        ]
+        header = Markup("<br/>").join(
+            Markup("<b>%s:</b> %s") % (label, value) for label, value in lines if value
+        )
+        footer = _(
+            "Logged from %(application)s by %(user)s",
+            application=email.get("application_name") or _("the mail plugin"),
+            user=self.env.user.name,
+        )
+        return Markup(
+            '<div class="o_mail_plugin_email_header">%s</div><br/>%s<br/>'
+            '<p class="text-muted"><small>%s</small></p>'
+        ) % (header, body, footer)
+
+    @api.model
+    def _log_email(self, model, res_id, body, attachments=(), email=None):
+        """Post the email as a note on the record.
+
+        ``email`` holds the headers sent by the newer add-on (email_from, email_to, email_cc,
+        subject, date as a naive UTC datetime, application_name); the older one sends a
+        body already wrapped with the sender, so ``email`` is None.
+        """
+        record = self._log_target(model, res_id)
+        html = self._sanitize_email_html(body)
+        if email is not None:
+            html = self._logged_email_html(html, email)
+        return record.message_post(
+            body=Markup(html),
+            subject=(email or {}).get("subject") or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            attachments=list(attachments),
+        )

@@ -1,0 +1,186 @@
+import base64
+
+from odoo import _, api, models
+from odoo.tools import email_normalize
+from odoo.tools.mimetypes import guess_mimetype
+
+from ..tools.exceptions import MailPluginError
+from .res_partner import COMPANY_FIELDS, CONTACT_FIELDS, SEARCH_LIMIT
+
+MAX_EMAILS_PER_SEARCH = 50
+
+
+class MailPluginPartner(models.AbstractModel):
+    """Contacts and companies as the add-on reads them: the answer of partner/get and the
+    partner dicts of searches and creations. Lookups themselves are on res.partner."""
+
+    _name = "mail.plugin.partner"
+    _description = "Mail Plugin Contacts"
+
+    @api.model
+    def _images(self, partners, image_format):
+        """{id: image}: ``base64`` is the raw base64 text (the older add-on adds the data: prefix
+        itself), ``data_uri`` a ready-to-use URL (the newer add-on). False when there is none."""
+        # sudo: only records the user may read get here (found by searches as the user); it
+        # spares fetch() a Python check of the access rules that would load every column.
+        partners.sudo().fetch(["image_128"])
+        images = {}
+        for partner in partners:
+            raw = partner.image_128
+            if not raw:
+                images[partner.id] = False
+                continue
+            text = raw.decode() if isinstance(raw, bytes) else raw
+            if image_format == "data_uri":
+                mimetype = guess_mimetype(base64.b64decode(text), default="image/png")
+                text = f"data:{mimetype};base64,{text}"
+            images[partner.id] = text
+        return images
+
+    @api.model
+    def _contact_values(self, partners, image_format="base64"):
+        """The add-on's partner dict, one per record (partner/get, partner/search, searches)."""
+        writable = partners._mail_plugin_writable_ids()
+        images = self._images(partners, image_format)
+        return [
+            {
+                "id": partner.id,
+                "name": partner.name or partner.email_normalized or partner.email or "",
+                "email": partner.email_normalized or partner.email or "",
+                "phone": partner.phone or "",
+                "mobile": partner.mobile or "",
+                "is_company": partner.is_company,
+                "parent_name": partner.parent_name or "",
+                "image": images[partner.id],
+                "can_write_on_partner": partner.id in writable,
+                "enrichment_info": None,
+            }
+            for partner in partners
+        ]
+
+    @api.model
+    def _company_values(self, company, image_format="base64", readable=None):
+        """The add-on's company dict for one company (or ``{"id": -1}`` for none).
+
+        ``readable``: the caller already knows whether the user may read it (found by a search
+        as the user), which spares the access check.
+        """
+        company = company[:1]
+        if not company:
+            return {"id": -1}
+        if readable is None:
+            readable = company.check_access_rights("read", raise_exception=False) and bool(
+                company._filter_access_rules("read")
+            )
+        if not readable:
+            return {"id": company.id, "name": _("No Access")}
+        return {
+            "id": company.id,
+            "name": company.name or "",
+            "email": company.email_normalized or company.email or "",
+            "phone": company.phone or "",
+            "mobile": company.mobile or "",
+            "website": company.website or "",
+            "image": self._images(company, image_format)[company.id],
+            "address": {
+                "street": company.street or "",
+                "zip": company.zip or "",
+                "city": company.city or "",
+                "country": company.country_id.name or "",
+            },
+            "additionalInfo": {},
+        }
+
+    @api.model
+    def _search_records(self, query, limit=SEARCH_LIMIT):
+        """``[rows, total]`` for the newer add-on: ``query`` is a text or a list of addresses."""
+        partners = self.env["res.partner"]
+        if isinstance(query, list):
+            normalized = [email_normalize(item) for item in query[:MAX_EMAILS_PER_SEARCH]]
+            found = partners._mail_plugin_search_emails(normalized, limit)
+        else:
+            found = partners._mail_plugin_search(query, limit)
+        total = len(found)
+        if total >= limit and not isinstance(query, list):
+            term = query.strip()
+            total = partners.search_count(
+                ["|", "|", ("complete_name", "ilike", term), ("email", "ilike", term), ("ref", "=", term)]
+            )
+        return [self._contact_values(found, "data_uri"), total]
+
+    # --- partner/get ----------------------------------------------------------------------
+
+    @api.model
+    def _contact_answer(self, email_normalized="", name="", partner_id=None, image_format="base64"):
+        """The whole answer of partner/get.
+
+        By ``partner_id`` when given and readable, else by exact normalized address. A sender
+        the user cannot see is answered as unknown: ``id: -1`` with the company of their
+        domain when there is one.
+        """
+        partners = self.env["res.partner"]
+        partner = partners.browse()
+        if partner_id:
+            partner = partners.search_fetch([("id", "=", partner_id)], CONTACT_FIELDS, limit=1)
+            if not partner and not email_normalized:
+                raise MailPluginError(_("This contact does not exist or you are not allowed to see it."))
+        if not partner:
+            if email_normalized in partners._mail_plugin_notification_emails():
+                return self._notification_answer(email_normalized)
+            partner = partners._mail_plugin_find_contact(email_normalized)
+
+        if partner:
+            if partner.is_company:
+                company = readable_company = partner
+            else:
+                company = partner.parent_id
+                readable_company = company and partners.search_fetch(
+                    [("id", "=", company.id)], COMPANY_FIELDS
+                )
+            self._images(partner | readable_company, image_format)  # both in one query
+            values = self._contact_values(partner, image_format)[0]
+            values["company"] = self._company_values(company, image_format, bool(readable_company))
+        else:
+            company = partners._mail_plugin_find_company(email_normalized)
+            values = {
+                "id": -1,
+                "name": name or email_normalized,
+                "email": email_normalized,
+                "image": False,
+                "is_company": False,
+                "enrichment_info": None,
+                "company": self._company_values(company, image_format, readable=True),
+            }
+        answer = {
+            "partner": values,
+            "user_companies": list(self.env.user._get_company_ids()),
+            "can_create_partner": partners.check_access_rights("create", raise_exception=False),
+        }
+        answer.update(self.env["mail.plugin.records"]._partner_records_data(partner))
+        return answer
+
+    @api.model
+    def _notification_answer(self, email_normalized):
+        """The database's own address: a note instead of a contact (no card to create)."""
+        info = {
+            "type": "odoo_custom_error",
+            "info": _(
+                "This is an address of this Odoo database (notifications, replies or bounces), "
+                "not a contact. Search the contact to link this email to a record."
+            ),
+        }
+        return {
+            "partner": {
+                "id": -1,
+                "name": _("Odoo notification address"),
+                "email": email_normalized,
+                "image": False,
+                "is_company": False,
+                "can_write_on_partner": False,
+                "enrichment_info": info,
+                "company": {"id": -1},
+            },
+            "enrichment_info": info,
+            "user_companies": list(self.env.user._get_company_ids()),
+            "can_create_partner": False,
+        }
