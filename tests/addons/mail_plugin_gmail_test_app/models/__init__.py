@@ -1,0 +1,2 @@
+from . import mail_plugin_test_claim
+from . import mail_plugin_app
