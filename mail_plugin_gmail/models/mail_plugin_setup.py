@@ -1,14 +1,28 @@
 """On-premise set-up: the add-on manifest and the set-up guide for this database."""
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from odoo import api, models
 
-# Every path under the database's address that the Apps Script add-on fetches, in both of its
-# generations (2023: partner/project search; 2025: search_records, redirect_to_record,
-# check_version), besides one search and one link path per searchable model (_addon_paths).
-# Google refuses any fetch that no urlFetchWhitelist entry covers.
+from ..tools.addon_builds import (
+    APPS_SCRIPT_BUILDS,
+    APPS_SCRIPT_MANIFEST,
+    APPS_SCRIPT_README,
+    DEFAULT_APPS_SCRIPT_BUILD,
+    HTTP_ADDIN,
+    archive_url,
+    file_url,
+)
+
+# Settings, General Settings: where the Mail Plugin block and its allowed callbacks are.
+SETTINGS_URL = "/web#action=base_setup.action_general_configuration"
+# The manifest offered when no build is named: every path under the database's address that
+# the Apps Script add-on fetches, in both of its generations (2023: partner/project search;
+# 2025: search_records, redirect_to_record, check_version), besides one search and one link
+# path per searchable model (_addon_paths). Google refuses any fetch that no urlFetchWhitelist
+# entry covers.
 ADDON_PATHS = (
     "/mail_plugin/get_translations",
     "/mail_plugin/partner/get",
@@ -36,7 +50,8 @@ ADDON_SCOPES = (
     "https://www.googleapis.com/auth/script.external_request",
 )
 ADDON_LOGO = "https://raw.githubusercontent.com/odoo/mail-client-extensions/master/outlook/assets/odoo.png"
-ADDON_SOURCE = "https://github.com/odoo/mail-client-extensions"
+# The add-in's own address, as an administrator types it in the guide: HTTPS, host, no path.
+ADDIN_HOST = re.compile(r"^https://[a-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class MailPluginSetup(models.AbstractModel):
@@ -61,12 +76,17 @@ class MailPluginSetup(models.AbstractModel):
         ]
 
     @api.model
-    def _addon_whitelist(self, base_url=None):
+    def _addon_whitelist(self, base_url=None, build=None):
+        """What the Apps Script ``build`` may fetch from this database: exactly the paths its own
+        manifest allows on odoo.com; without ``build``, every path any build fetches."""
         base_url = (base_url or self._base_url()).rstrip("/")
+        if build:
+            build = APPS_SCRIPT_BUILDS[build]
+            return [base_url + path for path in build["paths"]] + list(build["external_urls"])
         return [base_url + path for path in self._addon_paths()] + list(ADDON_EXTERNAL_URLS)
 
     @api.model
-    def _addon_manifest(self, base_url=None):
+    def _addon_manifest(self, base_url=None, build=None):
         """The add-on's appsscript.json, allowed to reach this database instead of odoo.com."""
         return {
             "oauthScopes": list(ADDON_SCOPES),
@@ -81,21 +101,103 @@ class MailPluginSetup(models.AbstractModel):
                 "openLinkUrlPrefixes": ["*"],
             },
             "runtimeVersion": "V8",
-            "urlFetchWhitelist": self._addon_whitelist(base_url),
+            "urlFetchWhitelist": self._addon_whitelist(base_url, build),
         }
 
     @api.model
-    def _addon_manifest_json(self, base_url=None):
-        return json.dumps(self._addon_manifest(base_url), indent=2) + "\n"
+    def _addon_manifest_json(self, base_url=None, build=None):
+        return json.dumps(self._addon_manifest(base_url, build), indent=2) + "\n"
 
     @api.model
-    def _guide_values(self):
+    def _addin_host(self, value):
+        """The self-hosted add-in's address typed in the guide, cleaned; "" when unusable."""
+        value = (value or "").strip().rstrip("/").lower()
+        return value if ADDIN_HOST.fullmatch(value) else ""
+
+    @api.model
+    def _apps_script_guide(self, base_url):
+        """One entry per Apps Script build, newest first, for the guide."""
+        builds = []
+        for key, build in APPS_SCRIPT_BUILDS.items():
+            commit = build["commit"]
+            builds.append(
+                {
+                    "key": key,
+                    "commit": commit,
+                    "archive_url": archive_url(commit),
+                    "manifest_path": APPS_SCRIPT_MANIFEST,
+                    "manifest_url": f"/mail_plugin_gmail/appsscript.json?build={key}",
+                    "readme_path": APPS_SCRIPT_README,
+                    "readme_url": file_url(commit, APPS_SCRIPT_README),
+                    "edits": [
+                        {
+                            "path": path,
+                            "line_number": number,
+                            "line": line,
+                            "action": action,
+                            "url": file_url(commit, path, number),
+                        }
+                        for path, number, line, action in build["edits"]
+                    ],
+                    "replacement": build["replacement"],
+                    "whitelist": self._addon_whitelist(base_url, key),
+                    "is_default": key == DEFAULT_APPS_SCRIPT_BUILD,
+                }
+            )
+        return builds
+
+    @api.model
+    def _http_addin_guide(self, base_url, addin_host):
+        """The self-hosted HTTP add-in's values for this database and ``addin_host``."""
+        commit = HTTP_ADDIN["commit"]
+        host = addin_host or "https://addin.example.com"
+        host_path, host_number, host_line = HTTP_ADDIN["host_line"]
+        trigger_path, trigger_number, trigger_line = HTTP_ADDIN["trigger_line"]
+        return {
+            "commit": commit,
+            "archive_url": archive_url(commit),
+            "host": host,
+            "host_given": bool(addin_host),
+            "callback": host + HTTP_ADDIN["callback_path"],
+            "trigger_url": host + HTTP_ADDIN["trigger_path"],
+            "port": HTTP_ADDIN["port"],
+            "host_edit": {
+                "path": host_path,
+                "line_number": host_number,
+                "line": host_line,
+                "new_line": host_line.replace("https://<domain>", host),
+                "url": file_url(commit, host_path, host_number),
+            },
+            "trigger_edit": {
+                "path": trigger_path,
+                "line_number": trigger_number,
+                "line": trigger_line,
+                "new_line": trigger_line.replace("https://<domain>", host),
+                "url": file_url(commit, trigger_path, trigger_number),
+            },
+            "readme_path": HTTP_ADDIN["readme"],
+            "readme_url": file_url(commit, HTTP_ADDIN["readme"]),
+            "database_script": HTTP_ADDIN["database_script"],
+            "database_script_url": file_url(commit, HTTP_ADDIN["database_script"]),
+        }
+
+    @api.model
+    def _guide_values(self, addin_host=""):
         """What the set-up page fills in."""
         base_url = self._base_url()
+        addin_host = self._addin_host(addin_host)
+        # sudo: the page is for administrators (checked by the controller); it shows the
+        # callbacks already allowed so that they do not add one twice.
+        params = self.env["ir.config_parameter"].sudo()
+        allowed = params.get_param("mail_plugin_gmail.redirect_patterns") or ""
         return {
             "base_url": base_url,
             "domain": urlsplit(base_url).netloc,
-            "addon_source": ADDON_SOURCE,
+            "https": base_url.startswith("https://"),
             "enabled": self.env["mail.plugin.connection"]._feature_enabled(),
-            "whitelist": self._addon_whitelist(base_url),
+            "allowed_callbacks": [item for item in re.split(r"[\s,]+", allowed) if item],
+            "settings_url": SETTINGS_URL,
+            "addin_host_typed": bool(addin_host),
+            "http_addin": self._http_addin_guide(base_url, addin_host),
+            "apps_script_builds": self._apps_script_guide(base_url),
         }

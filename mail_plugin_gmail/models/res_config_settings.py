@@ -15,8 +15,10 @@ class ResConfigSettings(models.TransientModel):
     mail_plugin_gmail_redirect_patterns = fields.Char(
         string="Extra allowed sign-in callbacks",
         config_parameter="mail_plugin_gmail.redirect_patterns",
-        help="Sign-in callbacks of other add-ons (a self-published add-on, the HTTP add-in, the "
-        "Outlook add-in) that may receive sign-in codes, separated by commas. Each is an https "
+        help="Sign-in callbacks of other add-ons that may receive sign-in codes, separated by "
+        "commas: Odoo's HTTP add-in, whoever hosts it (https://<add-in host>/auth_callback; the "
+        "sign-in page it gets refused on shows the exact value), a self-hosted add-in, the Outlook "
+        "add-in. Apps Script add-ons need none. Each is an https "
         "address without user name, query or fragment; the host may start with one “*.” "
         "(any one name before the domain), the path may end with “/*” (anything below it). "
         "Example: https://addin.example.com/auth_callback",

@@ -11,3 +11,4 @@ from . import test_rate_limit
 from . import test_attacks
 from . import test_fuzz
 from . import test_performance
+from . import test_setup_guide

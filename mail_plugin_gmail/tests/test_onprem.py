@@ -257,4 +257,4 @@ class TestFrench(MailPluginHttpCase):
                       groups="base.group_user,base.group_system")
         self.authenticate("mp_root_fr", "mp_root_fr_pw1")
         guide = self.url_open("/mail_plugin_gmail/setup")
-        self.assertIn("Publier le module complémentaire Gmail pour", guide.text)
+        self.assertIn("(exactement cette adresse, sans /web ni /odoo).", guide.text)
