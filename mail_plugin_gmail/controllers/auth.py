@@ -7,6 +7,8 @@ from odoo import _, http
 from odoo.http import request
 
 from ..models.mail_plugin_auth_code import SCOPES, SUCCESS_PATH
+from ..models.mail_plugin_setup import SETTINGS_URL
+from ..tools.callback_info import describe_callback
 from .common import json_route, message_page
 
 _logger = logging.getLogger(__name__)
@@ -39,15 +41,7 @@ class MailPluginAuthController(http.Controller):
             )
         if not codes._is_redirect_allowed(redirect):
             _logger.warning("mail plugin: sign-in refused for unknown callback %r", redirect)
-            return message_page(
-                _("Unknown add-on"),
-                _(
-                    "The sign-in was started by an application this database does not know, so "
-                    "no access was given. If it is your company's own add-on, an administrator "
-                    "can allow its address in Settings, under Mail Plugin."
-                ),
-                status=400,
-            )
+            return self._unknown_callback_page(redirect)
         if request.env.user._is_public():
             return None
         if not request.env.user._is_internal():
@@ -57,6 +51,22 @@ class MailPluginAuthController(http.Controller):
                 status=403,
             )
         return None
+
+    @staticmethod
+    def _unknown_callback_page(redirect):
+        """Refusal of a callback nobody allowed: where the code would have gone, and what an
+        administrator pastes to allow it. Deliberately no button that allows it from here: a
+        crafted link would turn an administrator's click into an attacker's allowed callback."""
+        response = request.render(
+            "mail_plugin_gmail.unknown_callback_page",
+            {
+                "db": request.db,
+                "callback": describe_callback(redirect),
+                "settings_url": SETTINGS_URL,
+            },
+        )
+        response.status_code = 400
+        return response
 
     @staticmethod
     def _with_params(url, params):
@@ -88,6 +98,7 @@ class MailPluginAuthController(http.Controller):
                 "/web/login?" + urlencode({"redirect": request.httprequest.full_path}), 303
             )
         client_name = (friendlyname or _("Mail Plugin"))[:64]
+        codes = request.env["mail.plugin.auth.code"]
         response = request.render(
             "mail_plugin_gmail.consent_page",
             {
@@ -98,6 +109,8 @@ class MailPluginAuthController(http.Controller):
                 "scope": scope,
                 "state": state or "",
                 "friendlyname": friendlyname or "",
+                # The Success page of this module: no code leaves the database.
+                "callback": describe_callback("" if codes._is_success_page(redirect) else redirect),
             },
         )
         # The page must not be framed: its Allow button is the whole grant.

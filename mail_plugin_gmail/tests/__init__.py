@@ -12,3 +12,4 @@ from . import test_attacks
 from . import test_fuzz
 from . import test_performance
 from . import test_setup_guide
+from . import test_consent_callback
