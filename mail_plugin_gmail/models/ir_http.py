@@ -14,7 +14,8 @@ from odoo import _, http, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from ..tools.exceptions import MailPluginError, MailPluginRateLimited
+from ..tools.exceptions import MailPluginBadInput, MailPluginError, MailPluginRateLimited
+from ..tools.params import find_unstorable, is_unstorable, unstorable_error
 
 _logger = logging.getLogger(__name__)
 
@@ -50,8 +51,9 @@ class IrHttp(models.AbstractModel):
         if scheme.lower() != "bearer" or not token:
             raise BadRequest("Access token missing")
         # sudo: the token table is readable by administrators only; this returns a user id
-        # and nothing else, and the request then runs as that user.
-        uid = connections.sudo()._authenticate_token(token)
+        # and nothing else, and the request then runs as that user. A token no column can
+        # hold (NUL) is refused, and counted, without a query.
+        uid = not is_unstorable(token) and connections.sudo()._authenticate_token(token)
         if not uid:
             address = request.httprequest.remote_addr
             _logger.info("mail plugin: invalid access token from %s", address)
@@ -67,6 +69,9 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _authenticate(cls, endpoint):
+        # The add-on's input is checked before anything reads it, the token check included.
+        if is_mail_plugin_json_request() and not http.is_cors_preflight(request, endpoint):
+            cls._check_json_input()
         try:
             return super()._authenticate(endpoint)
         except AccessDenied as exc:
@@ -106,26 +111,85 @@ class IrHttp(models.AbstractModel):
     def _pre_dispatch(cls, rule, args):
         # A CORS preflight (OPTIONS, no body) is answered by Odoo's dispatcher below.
         if is_mail_plugin_json_request() and not http.is_cors_preflight(request, rule.endpoint):
-            payload = cls._check_json_rpc_envelope()
-            if hasattr(request.dispatcher, "request_id"):
-                request.dispatcher.request_id = payload.get("id")  # errors echo the caller's id
+            payload = request.mail_plugin_payload
             cls._check_endpoint_params(rule.endpoint, dict(payload.get("params") or {}, **args))
+        elif request.httprequest.path.startswith("/mail_plugin/"):
+            cls._check_page_input()
         return super()._pre_dispatch(rule, args)
 
+    @classmethod
+    def _check_json_input(cls):
+        """Headers, query and body of an add-on request: no text a column cannot store (NUL,
+        lone surrogates) anywhere, a well-formed envelope within the size limit. The decoded
+        body is kept for the dispatcher, which would otherwise read and decode it again."""
+        cls._check_headers_and_query()
+        payload = cls._check_json_rpc_envelope()
+        if hasattr(request.dispatcher, "request_id"):
+            request.dispatcher.request_id = payload.get("id")  # errors echo the caller's id
+        found = find_unstorable(payload.get("params") or {})
+        if found:
+            raise unstorable_error(found[0])
+        if find_unstorable({key: value for key, value in payload.items() if key != "params"}):
+            raise unstorable_error(None)
+        request.mail_plugin_payload = payload
+        request.get_json_data = lambda: payload
+
     @staticmethod
-    def _check_json_rpc_envelope():
-        """Odoo answers a broken envelope with a plain-text 400 or a traceback: refuse it
-        here, as JSON, before the dispatcher reads it. Returns the decoded payload."""
+    def _check_headers_and_query():
+        """Raise MailPluginBadInput for a header, query argument or path that holds NUL or a
+        lone surrogate. The Authorization header is left to the token check, which counts
+        a refused token."""
+        httprequest = request.httprequest
+        if is_unstorable(httprequest.path):
+            raise unstorable_error(None)
+        for name, value in httprequest.headers.items():
+            if name.lower() != "authorization" and (is_unstorable(name) or is_unstorable(value)):
+                raise unstorable_error(name, kind="header")
+        for name, value in httprequest.args.items(multi=True):
+            if is_unstorable(name) or is_unstorable(value):
+                raise unstorable_error(name)
+
+    @classmethod
+    def _check_page_input(cls):
+        """The browser pages' headers, query and form fields: a 400 page for NUL or a lone
+        surrogate, before a controller stores or renders them."""
+        cls._check_headers_and_query()
+        for name, value in request.httprequest.form.items(multi=True):
+            if is_unstorable(name) or is_unstorable(value):
+                raise unstorable_error(name)
+
+    @staticmethod
+    def _max_request_size():
         raw_size = request.env["ir.config_parameter"].sudo().get_param(MAX_BODY_PARAM)
-        max_size = int(raw_size) if raw_size and raw_size.strip().isdigit() else MAX_BODY
+        return int(raw_size) if raw_size and raw_size.strip().isdigit() else MAX_BODY
+
+    @staticmethod
+    def _read_body(max_size):
+        """The request body, read at most ``max_size`` + 1 bytes at a time from the stream:
+        a chunked body (no Content-Length) is limited as well as a declared one."""
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > max_size:
-            raise MailPluginError(
-                _("Request too large: the limit is %s MB", max_size // (1024 * 1024)), status=413
-            )
-        httprequest.max_content_length = max_size
+            raise RequestEntityTooLarge()
+        # Odoo's request wrapper does not expose the stream; werkzeug's request it wraps does.
+        stream = httprequest._HTTPRequest__wrapped.stream  # pylint: disable=protected-access
+        chunks, size = [], 0
+        while True:
+            piece = stream.read(min(1024 * 1024, max_size + 1 - size))
+            if not piece:
+                return b"".join(chunks)
+            chunks.append(piece)
+            size += len(piece)
+            if size > max_size:
+                raise RequestEntityTooLarge()
+
+    @classmethod
+    def _check_json_rpc_envelope(cls):
+        """Odoo answers a broken envelope with a plain-text 400 or a traceback: refuse it
+        here, as JSON, before the dispatcher reads it. Returns the decoded payload."""
+        max_size = cls._max_request_size()
         try:
-            payload = json.loads(httprequest.get_data(as_text=True) or "null")
+            body = cls._read_body(max_size)
+            payload = json.loads(body.decode("utf-8", "replace") or "null")
         except RequestEntityTooLarge as exc:
             raise MailPluginError(
                 _("Request too large: the limit is %s MB", max_size // (1024 * 1024)), status=413
@@ -162,6 +226,19 @@ class IrHttp(models.AbstractModel):
     def _handle_error(cls, exception):
         if request and is_mail_plugin_json_request():
             return cls._mail_plugin_error_response(exception)
+        if request and isinstance(exception, MailPluginBadInput):
+            response = request.render(
+                "mail_plugin_gmail.message_page",
+                {
+                    "title": _("Invalid request"),
+                    "message": exception.args[0],
+                    "kind": "error",
+                    "db": request.db,
+                },
+            )
+            response.status_code = 400
+            response.flatten()  # an error answer is sent as is, not rendered on the way out
+            return response
         return super()._handle_error(exception)
 
     @classmethod

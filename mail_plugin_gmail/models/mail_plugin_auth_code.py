@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 
+from ..tools.params import is_unstorable
+
 _logger = logging.getLogger(__name__)
 
 CODE_LIFETIME = timedelta(minutes=3)
@@ -155,7 +157,7 @@ class MailPluginAuthCode(models.Model):
         """Codes only go to the Gmail add-on, our own success page, or what an admin allowed."""
         if not redirect:
             return True  # the success page of this module
-        if len(redirect) > 2048 or any(c in redirect for c in "\r\n\t\\ "):
+        if len(redirect) > 2048 or is_unstorable(redirect) or any(c in redirect for c in "\r\n\t\\ "):
             return False
         if GMAIL_CALLBACK.match(redirect):
             return True
@@ -219,6 +221,7 @@ class MailPluginAuthCode(models.Model):
             not isinstance(code, str)
             or not 20 <= len(code) <= 128
             or any(value is not None and not isinstance(value, str) for value in bound.values())
+            or any(is_unstorable(value) for value in (code, *bound.values()))
         ):
             limits._enforce(limits._hit("code_failure_address", _address(client_address)))
             return None

@@ -9,6 +9,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import sql, str2bool
 
+from ..tools.params import is_unstorable
+
 _logger = logging.getLogger(__name__)
 
 # Scope of the API keys handed to mail add-ons; Odoo's own module and the add-ons use it.
@@ -91,7 +93,7 @@ class MailPluginConnection(models.Model):
         One indexed query; the API key must still exist (revoking it deletes the connection
         through the foreign key), so revocation is immediate on every worker and server.
         """
-        if not token or len(token) > 256:
+        if not token or len(token) > 256 or is_unstorable(token):
             return None
         digest = token_digest(token)
         self.env.cr.execute(
@@ -115,7 +117,7 @@ class MailPluginConnection(models.Model):
     def _token_owner_hint(self, token):
         """The user whose plugin key starts like ``token`` (the 8-character public prefix of
         an API key), or None: a failed check then also counts against that user."""
-        if not isinstance(token, str) or len(token) < 8:
+        if not isinstance(token, str) or len(token) < 8 or is_unstorable(token):
             return None
         self.env.cr.execute(
             "SELECT DISTINCT user_id FROM res_users_apikeys WHERE index = %s AND scope = %s LIMIT 2",

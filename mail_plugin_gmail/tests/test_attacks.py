@@ -564,7 +564,138 @@ class TestAttacks(MailPluginHttpCase):
             response = self.rpc("/mail_plugin/auth/access_token", {"auth_code": payload * 5})
             self.assertEqual(self.assertCleanError(response)["result"], {"error": "Invalid code"})
 
-    # --- data endpoints (when served) --------------------------------------------------------
+    # --- texts no column can store: NUL and lone surrogates ------------------------------------
+    def raw_call(self, path, params, token=None, headers=None):
+        """A call whose body is written by hand: lone surrogates travel as JSON escapes
+        ("\\ud800"), as a hostile client sends them."""
+        all_headers = {"Authorization": f"Bearer {token}"} if token else {}
+        all_headers.update(headers or {})
+        data = json.dumps({"jsonrpc": "2.0", "id": 3, "params": params}, ensure_ascii=True)
+        return self.rpc_raw(path, data.encode(), headers=all_headers)
+
+    def assertRefusedText(self, response, name=None):
+        """A clean JSON-RPC error about an unstorable text (naming ``name``), never a 500."""
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        body = response.json()
+        self.assertNotIn("result", body, response.text[:300])
+        message = body["error"]["data"]["message"]
+        self.assertIn("null character or half of a Unicode pair", message)
+        if name:
+            self.assertIn(name, message)
+        self.assertNotIn("debug", body["error"]["data"])
+        self.assertNotIn("Traceback", response.text)
+
+    def test_lone_surrogate_in_log_mail_content_model(self):
+        token = self.sign_in()
+        partner = self.env["res.partner"].create({"name": "Log Target", "email": "target@example.com"})
+        before = self.env["mail.message"].sudo().search_count([])
+        with self.assertNoLogs(level="ERROR"):
+            for bad in ("\ud800", "res.partner\udfff", "\x00", "res\x00.partner"):
+                params = {"model": bad, "res_id": partner.id, "body": "x", "attachments": []}
+                self.assertRefusedText(self.raw_call("/mail_plugin/log_mail_content", params, token), "model")
+        self.assertEqual(self.env["mail.message"].sudo().search_count([]), before)
+
+    def test_nul_inside_search_records_list_query(self):
+        token = self.sign_in()
+        with self.assertNoLogs(level="ERROR"):
+            for query in (["alice", "b\x00b"], ["\ud83d"], [["deep", ["er\x00"]]], [{"k\x00": 1}]):
+                response = self.raw_call("/mail_plugin/search_records", {"query": query}, token)
+                self.assertRefusedText(response, "query")
+
+    def test_nul_and_surrogates_at_any_depth_of_params(self):
+        token = self.sign_in()
+        for params in (
+            {"search_term": "\x00"},
+            {"search_term": "ok", "extra": {"a": [1, {"b": "\ud800x"}]}},
+            {"search_term": "ok", "extra\x00": 1},
+            {"search_term": "ok", "\udc00": 1},
+            {"search_term": ["x" * 10, {"\ud800": None}]},
+        ):
+            self.assertRefusedText(self.raw_call("/mail_plugin/partner/search", params, token))
+        outside = json.dumps({"jsonrpc": "2.0", "id": "\x00", "method": "\ud800", "params": {}})
+        auth = {"Authorization": f"Bearer {token}"}
+        response = self.rpc_raw("/mail_plugin/partner/search", outside, headers=auth)
+        self.assertRefusedText(response)
+
+    def test_nul_in_bearer_token(self):
+        """Refused as an invalid token and counted as a failure, with no query that fails."""
+        self.env.cr.execute("DELETE FROM mail_plugin_rate_limit")
+        token = self.sign_in()
+        with self.assertNoLogs(level="ERROR"):
+            for bad in (token[:8] + "\x00" + token[9:], "\x00" * 40, token + "\x00", "ab\x00cdefgh"):
+                response = self.rpc("/mail_plugin/get_translations", token=bad)
+                self.assertIn("Access token invalid", self.clean_error(response)["message"])
+        self.env.cr.execute(
+            "SELECT sum(hits) FROM mail_plugin_rate_limit WHERE key LIKE 'token_failure_address:%%'"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 4)
+
+    def test_nul_in_headers_and_query(self):
+        token = self.sign_in()
+        with self.assertNoLogs(level="ERROR"):
+            response = self.rpc("/mail_plugin/get_translations", token=token, headers={"X-Client": "a\x00b"})
+            self.assertRefusedText(response, "X-Client")
+            response = self.rpc("/mail_plugin/get_translations?lang=fr%00", token=token)
+            self.assertRefusedText(response, "lang")
+            response = self.rpc("/mail_plugin/get_translations?%00=1", token=token)
+            self.assertRefusedText(response)
+            response = self.rpc(
+                "/mail_plugin/auth/access_token", {"auth_code": "a" * 30}, headers={"Origin": "\x00"}
+            )
+            self.assertRefusedText(response, "Origin")
+
+    def test_nul_in_consent_or_confirm_fields(self):
+        """The browser pages answer a 400 page, never a 500, and issue nothing."""
+        self.authenticate("mp_alice", "mp_alice_pw1")
+        with self.assertNoLogs(level="ERROR"):
+            for field in ("redirect", "state", "friendlyname", "scope"):
+                page = self.url_open(self.auth_url(**{field: "a\x00b"}), allow_redirects=False)
+                self.assertEqual(page.status_code, 400, field)
+                self.assertIn("null character", page.text)
+                self.assertNotIn("o_mail_plugin_consent_form", page.text)
+                fields = self.confirm_fields(**{field: "a\x00b"})
+                response = self.url_open("/mail_plugin/auth/confirm", data=fields, allow_redirects=False)
+                self.assertEqual(response.status_code, 400, field)
+                self.assertNotIn("Location", response.headers)
+                self.assertIn("null character", response.text)
+            response = self.url_open(
+                "/mail_plugin/auth/confirm", data=self.confirm_fields(**{"x\x00": "1"}), allow_redirects=False
+            )
+            self.assertEqual(response.status_code, 400)
+            page = self.url_open("/mail_plugin/auth/success?success=1%00")
+            self.assertEqual(page.status_code, 400)
+            page = self.url_open("/mail_plugin/redirect_to_record/res.partner%00?record_id=1")
+            self.assertEqual(page.status_code, 400)
+        self.assertEqual(self.code_count(), 0)
+
+    def test_chunked_body_over_size_limit(self):
+        """Without Content-Length (chunked), the limit holds on the bytes actually read."""
+        self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.max_request_size", 1024 * 1024)
+        self.env.flush_all()
+        body = json.dumps({"params": {"auth_code": "x" * (3 * 1024 * 1024)}}).encode()
+
+        def chunks(data):
+            for start in range(0, len(data), 64 * 1024):
+                yield data[start:start + 64 * 1024]
+
+        response = requests.post(
+            f"{self.base_url()}/mail_plugin/auth/access_token",
+            data=chunks(body),
+            headers={"Content-Type": "application/json"},
+            timeout=60,
+        )
+        self.assertEqual(response.status_code, 413)
+        self.assertIn("Request too large", response.json()["error"]["message"])
+        small = json.dumps({"params": {"auth_code": None}}).encode()
+        response = requests.post(
+            f"{self.base_url()}/mail_plugin/auth/access_token",
+            data=chunks(small),
+            headers={"Content-Type": "application/json"},
+            timeout=60,
+        )
+        self.assertEqual(response.json()["result"], {"error": "Invalid code"})
+
+    # --- data endpoints --------------------------------------------------------------------
     def test_sql_and_html_payloads_in_partner_search(self):
         token = self.sign_in()
         before = self.env["res.partner"].sudo().search_count([])

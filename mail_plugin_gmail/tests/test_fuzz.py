@@ -2,12 +2,19 @@
 
 For every generated call: no HTTP 500, a JSON body, no traceback, no "internal error" (an
 unhandled exception hidden by the error handler is still a bug), and when the call fails, not
-one row more or less in the tables an endpoint may write.
+one row more or less in the tables an endpoint may write. A call with a NUL or a lone surrogate
+anywhere (a value, a list item, a dict key, at any depth) must be refused as such.
 
-The routes are read from the routing map, so endpoints merged later are fuzzed too: with
-parameters shaped for them when they are known below, with generic ones otherwise.
-MPG_FUZZ_EXAMPLES (default 60) sets the examples per endpoint; MPG_FUZZ_RANDOM=1 draws new
-examples on each run instead of the same reproducible ones.
+Every string position gets plain, hostile, poisoned (NUL, lone surrogates), huge and deeply
+nested values; bodies are written by hand, so that lone surrogates travel as JSON escapes
+("\\ud800"). Each endpoint first runs a fixed list of seed examples (``@example``: each of its
+parameters poisoned, huge, nested, as a list item and as a key), then random ones, new on each
+run; hypothesis prints the example to replay when one fails.
+
+The routes are read from the routing map, so every route is fuzzed: with parameters shaped
+for it when it is known below, with generic ones otherwise.
+MPG_FUZZ_EXAMPLES (default 60) sets the random examples per endpoint; MPG_FUZZ_DERANDOMIZE=1
+draws the same examples on every run.
 """
 
 import base64
@@ -16,17 +23,14 @@ import json
 import os
 import re
 
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
 from odoo.tests import new_test_user, tagged
 
 from ..tools import params
 from ..tools.exceptions import MailPluginError
 from .common import MailPluginHttpCase
-
-try:
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-except ImportError:  # hypothesis is a development requirement only
-    given = None
 
 EXAMPLES = int(os.environ.get("MPG_FUZZ_EXAMPLES", "60"))
 WATCHED_TABLES = [
@@ -41,13 +45,59 @@ WATCHED_TABLES = [
     "mail_plugin_connection",
 ]
 # Counted once per run, for tests/SECURITY_RESULTS.md.
-STATS = {"requests": 0}
+STATS = {"requests": 0, "poisoned": 0}
+DERANDOMIZE = bool(os.environ.get("MPG_FUZZ_DERANDOMIZE"))
+# Characters no column can store: NUL, and lone halves of a UTF-16 surrogate pair.
+POISON = ["\x00", "\ud800", "\udbff", "\udc00", "\udfff", "\ud83d"]
+HEX = "0123456789abcdef"
+REFUSED_TEXT = "null character or half of a Unicode pair"
+HUGE = ["x" * 70_000, "é" * 300_000, "<p>" * 200_000]
+
+
+def nested(depth, leaf="x"):
+    value = leaf
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+def is_poisoned(value):
+    """Whether a NUL or a lone surrogate is anywhere in ``value`` (keys included)."""
+    if isinstance(value, str):
+        return any(char in value for char in POISON) or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, dict):
+        return any(is_poisoned(key) or is_poisoned(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(is_poisoned(item) for item in value)
+    return False
+
+
+def seed_examples(names):
+    """The fixed examples of an endpoint: each parameter poisoned, huge and nested, as a value,
+    a list item and a dict key; plus a poisoned unknown parameter and a poisoned name."""
+    seeds = [{}, {"extra\x00": 1}, {"\ud800": "x"}, {"extra": nested(300)}]
+    for name in names:
+        seeds += [
+            {name: "\x00"},
+            {name: "ok\ud800"},
+            {name: "\udfffok"},
+            {name: ["a", "b\x00"]},
+            {name: [["deep", ["\ud83d"]]]},
+            {name: {"key\x00": "v"}},
+            {name: {"k": "\udc00"}},
+            {name: HUGE[0]},
+            {name: nested(200)},
+            {name: [[f"n{i}.txt", "\x00"] for i in range(3)]},
+        ]
+    return seeds
 
 
 def _strategies(ids):
     """Parameter strategies: plausible values mixed with hostile ones. ``ids`` maps a kind of
     record to ids that exist (own and foreign) so that ids hit real rows too."""
-    text = st.text(max_size=40)
+    poison = st.sampled_from(POISON)
+    poisoned = st.builds(lambda a, bad, b: a + bad + b, st.text(max_size=12), poison, st.text(max_size=12))
+    text = st.one_of(st.text(max_size=40), poisoned)
     hostile_text = st.sampled_from(
         [
             "",
@@ -59,8 +109,9 @@ def _strategies(ids):
             "{{7*7}}",
             "\u202e\ufeff",
             "a" * 5000,
-            "x" * 70000,
             "é" * 300,
+            *POISON,
+            *HUGE,
         ]
     )
     scalars = st.one_of(
@@ -71,10 +122,13 @@ def _strategies(ids):
         text,
         hostile_text,
     )
-    anything = st.recursive(
-        scalars,
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-        max_leaves=8,
+    anything = st.one_of(
+        st.recursive(
+            scalars,
+            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+            max_leaves=8,
+        ),
+        st.builds(nested, st.integers(min_value=1, max_value=400), st.one_of(text, st.integers())),
     )
     email = st.one_of(
         st.emails(),
@@ -100,6 +154,7 @@ def _strategies(ids):
         st.just([]),
         st.none(),
         st.lists(st.tuples(text, st.one_of(b64, text, st.just("!!not base64!!"))).map(list), max_size=3),
+        st.integers(min_value=0, max_value=3000).map(lambda count: [["a.txt", ""]] * count),
         anything,
     )
     model = st.one_of(
@@ -258,10 +313,10 @@ class TestFuzz(MailPluginHttpCase):
 
     def check_call(self, path, params, token, raw=None):
         before = self.row_counts()
-        if raw is not None:
-            response = self.rpc_raw(path, raw, headers={"Authorization": f"Bearer {token}"})
-        else:
-            response = self.rpc(path, params, token=token)
+        if raw is None:
+            # Written by hand: lone surrogates must travel as JSON escapes.
+            raw = json.dumps({"jsonrpc": "2.0", "id": 1, "params": params}, ensure_ascii=True).encode()
+        response = self.rpc_raw(path, raw, headers={"Authorization": f"Bearer {token}"})
         STATS["requests"] += 1
         context = f"{path} {str(params)[:300]} -> {response.status_code} {response.text[:300]}"
         self.assertLess(response.status_code, 500, context)
@@ -276,6 +331,10 @@ class TestFuzz(MailPluginHttpCase):
             self.assertNotIn("debug", body["error"].get("data", {}), context)
         if failed:
             self.assertEqual(self.row_counts(), before, f"partial write: {context}")
+        if params is not None and is_poisoned(params) and response.status_code != 413:
+            STATS["poisoned"] += 1
+            self.assertIn("error", body, context)
+            self.assertIn(REFUSED_TEXT, body["error"]["data"]["message"], context)
 
     def fuzz_endpoint(self, path, names, token, examples=EXAMPLES):
         strategies = _strategies(self.ids)
@@ -291,7 +350,7 @@ class TestFuzz(MailPluginHttpCase):
             max_examples=examples,
             deadline=None,
             database=None,
-            derandomize=not os.environ.get("MPG_FUZZ_RANDOM"),
+            derandomize=DERANDOMIZE,
             suppress_health_check=list(HealthCheck),
             print_blob=True,
         )
@@ -299,11 +358,11 @@ class TestFuzz(MailPluginHttpCase):
         def run(generated):
             self.check_call(path, generated, token)
 
+        for seed in seed_examples(names if names != ["_anything"] else ["x"]):
+            run = example(seed)(run)
         run()
 
     def test_fuzz_every_endpoint(self):
-        if given is None:
-            self.skipTest("hypothesis is not installed (requirements-dev.txt)")
         token = self.sign_in()
         routes = self.json_routes()
         self.assertIn("/mail_plugin/auth/access_token", routes)
@@ -318,8 +377,6 @@ class TestFuzz(MailPluginHttpCase):
 
     def test_fuzz_raw_bodies(self):
         """Bytes that are not (good) JSON-RPC, on every route."""
-        if given is None:
-            self.skipTest("hypothesis is not installed (requirements-dev.txt)")
         token = self.sign_in()
         paths = [p for rule in sorted(self.json_routes()) for p in self.concrete_paths(rule)[:1]]
         bodies = st.one_of(
@@ -337,7 +394,7 @@ class TestFuzz(MailPluginHttpCase):
             max_examples=EXAMPLES * 2,
             deadline=None,
             database=None,
-            derandomize=not os.environ.get("MPG_FUZZ_RANDOM"),
+            derandomize=DERANDOMIZE,
             suppress_health_check=list(HealthCheck),
         )
         @given(st.sampled_from(paths), bodies)
@@ -346,39 +403,70 @@ class TestFuzz(MailPluginHttpCase):
 
         run()
 
-    def test_fuzz_authorization_header(self):
-        if given is None:
-            self.skipTest("hypothesis is not installed (requirements-dev.txt)")
+    def test_fuzz_headers(self):
+        """The Authorization header and any other header: NUL, control characters, huge and
+        Latin-1 values (HTTP carries no lone surrogate). A poisoned header is refused as such;
+        only the exact token opens the API."""
         token = self.sign_in()
-        header = st.one_of(
-            st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=120),
-            st.builds(lambda t: f"Bearer {t}", st.text(alphabet="0123456789abcdef", max_size=80)),
-            st.builds(lambda t: f"Bearer {token[:8]}{t}", st.text(alphabet="0123456789abcdef", max_size=40)),
+        # Latin-1 without CR and LF (no client can send them), starting with a visible character
+        # (requests refuses leading blanks).
+        latin1 = st.characters(min_codepoint=1, max_codepoint=255, exclude_characters="\r\n")
+        header_text = st.text(alphabet=latin1, max_size=120).map(lambda text: "v" + text)
+        poisoned = st.builds(lambda a, b: f"{a}\x00{b}", header_text, header_text)
+        value = st.one_of(header_text, poisoned, st.sampled_from(["x" * 8000, "\x00" * 50, ""]))
+        authorization = st.one_of(
+            value,
+            st.builds(lambda t: f"Bearer {t}", st.one_of(st.text(alphabet=HEX, max_size=80), value)),
+            st.builds(lambda t: f"Bearer {token[:8]}{t}", st.one_of(st.text(alphabet=HEX), poisoned)),
         )
+        names = st.one_of(
+            st.sampled_from(
+                ["X-Client", "User-Agent", "Origin", "Accept-Language", "Referer", "Cookie", "X-Real-IP"]
+            ),
+            st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=20).map(lambda n: "X-" + n),
+        )  # fmt: skip
+        other = st.tuples(names, value)
 
         @settings(
-            max_examples=EXAMPLES,
+            max_examples=EXAMPLES * 2,
             deadline=None,
             database=None,
-            derandomize=not os.environ.get("MPG_FUZZ_RANDOM"),
+            derandomize=DERANDOMIZE,
             suppress_health_check=list(HealthCheck),
         )
-        @given(header)
-        def run(value):
-            response = self.rpc("/mail_plugin/get_translations", {}, headers={"Authorization": value})
+        @given(authorization, other)
+        @example("Bearer \x00", ("X-Client", "ok"))
+        @example(f"Bearer {token[:8]}\x00", ("X-Client", "ok"))
+        @example(f"Bearer {token}\x00", ("X-Client", "ok"))
+        @example(f"Bearer {token}", ("X-Client", "a\x00b"))
+        @example(f"Bearer {token}", ("User-Agent", "\x00"))
+        @example(f"Bearer {token}", ("Origin", "https://x\x00.example"))
+        @example(f"Bearer {token}", ("Cookie", "session_id=\x00"))
+        @example(f"Bearer {token}", ("Accept-Language", "fr\x00"))
+        @example(f"Bearer {token}", ("X-Client", "x" * 8000))
+        @example("x" * 8000, ("X-Client", "ok"))
+        def run(auth_value, other_header):
+            name, other_value = other_header
+            response = self.rpc(
+                "/mail_plugin/get_translations", {}, headers={"Authorization": auth_value, name: other_value}
+            )
             STATS["requests"] += 1
-            self.assertIn(response.status_code, (200, 429), response.text[:300])
+            context = f"{auth_value[:60]!r} {name}: {other_value[:60]!r} -> {response.text[:300]}"
+            self.assertIn(response.status_code, (200, 429), context)
             body = response.json()
-            self.assertNotIn("Traceback", response.text)
-            if value != f"Bearer {token}":
-                self.assertNotIn("result", body, value)
+            self.assertNotIn("Traceback", response.text, context)
+            if "\x00" in other_value:
+                STATS["poisoned"] += 1
+                self.assertIn(REFUSED_TEXT, body["error"]["data"]["message"], context)
+            elif auth_value != f"Bearer {token}":
+                self.assertNotIn("result", body, context)
+            else:
+                self.assertEqual(body.get("result"), {}, context)
 
         run()
 
     def test_fuzz_param_helpers(self):
         """The shared checks return a clean value or raise MailPluginError, nothing else."""
-        if given is None:
-            self.skipTest("hypothesis is not installed (requirements-dev.txt)")
         strategies = _strategies(self.ids)
         checks = [
             lambda v: params.as_id(v, "x"),
@@ -393,7 +481,11 @@ class TestFuzz(MailPluginHttpCase):
         )  # fmt: skip
 
         @settings(
-            max_examples=EXAMPLES * 10, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+            max_examples=EXAMPLES * 10,
+            deadline=None,
+            database=None,
+            derandomize=DERANDOMIZE,
+            suppress_health_check=list(HealthCheck),
         )
         @given(st.sampled_from(range(len(checks))), value)
         def run(index, generated):

@@ -19,3 +19,8 @@ class MailPluginRateLimited(MailPluginError):
     def __init__(self, message, retry_after=60):
         super().__init__(message, status=429)
         self.retry_after = int(retry_after)
+
+
+class MailPluginBadInput(MailPluginError):
+    """A text no column can store (NUL, a lone surrogate) in a header, query argument, form
+    field or parameter: a JSON-RPC error for the add-on, an HTTP 400 page for a browser."""

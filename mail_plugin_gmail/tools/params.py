@@ -11,11 +11,55 @@ import re
 from odoo import _
 from odoo.tools import email_normalize
 
-from .exceptions import MailPluginError
+from .exceptions import MailPluginBadInput, MailPluginError
 
 MAX_TEXT = 1024  # names, subjects, search terms
 MAX_HTML = 5 * 1024 * 1024  # an email body
 SINGLE_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
+# NUL (PostgreSQL refuses it in text) and lone surrogates (not encodable in UTF-8): JSON can
+# carry both ("\u0000", "\ud800"), and either would end as an internal error further on.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_unstorable(text):
+    """Whether ``text`` holds a character no column can store (NUL, a lone surrogate)."""
+    return isinstance(text, str) and UNSTORABLE.search(text) is not None
+
+
+def unstorable_error(name, kind="parameter"):
+    """The error for an unstorable text in parameter (or ``kind="header"``) ``name``."""
+    if name is None or is_unstorable(name):
+        return MailPluginBadInput(
+            _("Invalid request: a name in it contains a null character or half of a Unicode pair")
+        )
+    if kind == "header":
+        return MailPluginBadInput(
+            _("Invalid header %s: it contains a null character or half of a Unicode pair", name)
+        )
+    return MailPluginBadInput(
+        _("Invalid parameter %s: it contains a null character or half of a Unicode pair", name)
+    )
+
+
+def find_unstorable(value):
+    """The first unstorable text in a decoded JSON value, at any depth (dict keys included),
+    as ``(top-level key or None, text)``; None when every text is clean. Iterative: a deep
+    value cannot exhaust the stack."""
+    stack = [(None, value)]
+    while stack:
+        top, item = stack.pop()
+        if isinstance(item, str):
+            if UNSTORABLE.search(item):
+                return top, item
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = key if top is None else top
+                if is_unstorable(key):
+                    return name, key
+                stack.append((name, child))
+        elif isinstance(item, list):
+            stack.extend((top, child) for child in item)
+    return None
 
 
 def is_absent(value):
@@ -47,8 +91,8 @@ def as_text(value, name, required=True, max_length=MAX_TEXT):
         raise MailPluginError(
             _("Invalid parameter %(name)s: longer than %(max)s characters", name=name, max=max_length)
         )
-    if "\x00" in value:
-        raise MailPluginError(_("Invalid parameter %s: it contains a null character", name))
+    if is_unstorable(value):
+        raise unstorable_error(name)
     return value
 
 
