@@ -5,6 +5,8 @@ land on different workers at the same time, and that the counters never make leg
 concurrent requests fail.
 """
 
+import base64
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -123,3 +125,24 @@ def test_50_simultaneous_log_mail_content_on_one_record(live_server, limits):
         r.text[:200] for r in responses if "error" in r.text
     ]
     assert count() - before == 50
+
+
+def test_email_with_40_mb_of_attachments_is_logged(live_server, limits):
+    """The add-ons send up to 40 MB of attachments (base64: 53 MB of JSON): with the default
+    limits such an email is logged, attachments included, on a prefork worker."""
+    token = _token(live_server)
+    partner_id = live_server.call_kw(live_server.browser(), "res.partner", "create", [{"name": "Big Mail"}])
+    content = base64.b64encode(os.urandom(40 * 1024 * 1024 - 1024)).decode()
+    params = {
+        "model": "res.partner",
+        "res_id": partner_id,
+        "body": "<p>Forty megabytes</p>",
+        "attachments": [["big.bin", content]],
+    }
+    response = live_server.rpc("/mail_plugin/log_mail_content", params, token=token)
+    assert response.status_code == 200 and response.json().get("result") is True, response.text[:300]
+    sizes = live_server.sql(
+        "SELECT file_size FROM ir_attachment WHERE res_model = 'res.partner' AND res_id = %s",
+        [partner_id],
+    )
+    assert sizes == [(40 * 1024 * 1024 - 1024,)]

@@ -21,7 +21,10 @@ def mail_model():
 
 
 def attachments_param(value):
-    return as_attachments(value, max_bytes=mail_model()._max_attachment_bytes())
+    mails = mail_model()
+    return as_attachments(
+        value, max_bytes=mails._max_attachment_bytes(), max_count=mails._max_attachment_count()
+    )
 
 
 def email_params(kwargs):

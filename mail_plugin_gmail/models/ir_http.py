@@ -20,8 +20,9 @@ from ..tools.params import find_unstorable, is_unstorable, unstorable_error
 _logger = logging.getLogger(__name__)
 
 # Pages a browser opens; every other /mail_plugin/ route speaks JSON-RPC.
-# Largest JSON body accepted: the add-on sends up to 40 MB of attachments, base64-encoded.
-MAX_BODY = 64 * 1024 * 1024
+# Room in a request for what is not attachments: the email's body (up to 5 million
+# characters of HTML, several bytes each once encoded), its headers, the envelope.
+REQUEST_MARGIN = 24 * 1024 * 1024
 MAX_BODY_PARAM = "mail_plugin_gmail.max_request_size"
 
 HTML_PATHS = ("/mail_plugin/auth", "/mail_plugin/auth/confirm", "/mail_plugin/auth/success")
@@ -160,8 +161,13 @@ class IrHttp(models.AbstractModel):
 
     @staticmethod
     def _max_request_size():
+        """The system parameter when set, else what the attachment limit needs: base64 makes
+        4 bytes of 3, and the email's body, headers and envelope come on top."""
         raw_size = request.env["ir.config_parameter"].sudo().get_param(MAX_BODY_PARAM)
-        return int(raw_size) if raw_size and raw_size.strip().isdigit() else MAX_BODY
+        if raw_size and raw_size.strip().isdigit():
+            return int(raw_size)
+        attachments = request.env["mail.plugin.email"]._max_attachment_bytes()
+        return -(-attachments * 4 // 3) + REQUEST_MARGIN
 
     @staticmethod
     def _read_body(max_size):

@@ -1,5 +1,4 @@
 from odoo import Command, _, api, models
-from odoo.exceptions import AccessError
 from odoo.tools import html2plaintext
 from odoo.tools.misc import formatLang
 
@@ -232,13 +231,10 @@ class MailPluginApp(models.AbstractModel):
 
     @api.model
     def _prepare_task_values(self, partner, subject, body, project_id):
-        project = self.env["project.project"].browse(project_id).exists()
+        # One answer for "missing" and "not yours": a search as the user.
+        project = self.env["project.project"].search([("id", "=", project_id)], limit=1)
         if not project:
-            raise MailPluginError(_("The project does not exist (any more)."))
-        try:
-            project.check_access_rule("read")
-        except AccessError as exc:
-            raise MailPluginError(_("You are not allowed to see this project.")) from exc
+            raise MailPluginError(_("This project does not exist or you are not allowed to see it."))
         return {
             "name": self._record_name(subject) or _("Task for %s", partner.display_name),
             "project_id": project.id,

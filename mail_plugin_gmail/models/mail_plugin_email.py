@@ -9,8 +9,11 @@ from odoo.tools.misc import format_datetime
 
 from ..tools.exceptions import MailPluginError
 
-DEFAULT_MAX_ATTACHMENT_MB = 25
+# The add-ons send at most 40 MB of attachments per email (their own limit).
+DEFAULT_MAX_ATTACHMENT_MB = 40
 MAX_ATTACHMENT_PARAM = "mail_plugin_gmail.max_attachment_mb"
+DEFAULT_MAX_ATTACHMENTS = 100
+MAX_ATTACHMENTS_PARAM = "mail_plugin_gmail.max_attachments"
 
 
 class MailPluginEmail(models.AbstractModel):
@@ -31,6 +34,16 @@ class MailPluginEmail(models.AbstractModel):
         if megabytes <= 0:
             megabytes = DEFAULT_MAX_ATTACHMENT_MB
         return int(megabytes * 1024 * 1024)
+
+    @api.model
+    def _max_attachment_count(self):
+        """How many attachments one email may bring: each becomes a row and a file, so an
+        empty attachment still costs; the size limit alone does not bound them."""
+        # sudo: system parameters are readable by administrators only; this reads one
+        # number set in the settings.
+        value = self.env["ir.config_parameter"].sudo().get_param(MAX_ATTACHMENTS_PARAM) or ""
+        count = int(value) if value.strip().isdigit() else 0
+        return count if count > 0 else DEFAULT_MAX_ATTACHMENTS
 
     @api.model
     def _sanitize_email_html(self, html):
@@ -61,9 +74,14 @@ class MailPluginEmail(models.AbstractModel):
         if model not in apps._app_models("loggable"):
             raise MailPluginError(_("Emails cannot be logged on records of type %s.", model))
         apps._check_app(model)
-        record = self.env[model].browse(res_id).exists()
+        # One answer for "missing" and "not yours" (another company's, say): a search as the
+        # user, so that neither the text nor the path taken tells whether the id exists.
+        try:
+            record = self.env[model].search([("id", "=", res_id)], limit=1)
+        except AccessError:
+            record = None
         if not record:
-            raise MailPluginError(_("The record to log the email on does not exist (any more)."))
+            raise MailPluginError(_("This record does not exist or you are not allowed to see it."))
         try:
             record.check_access_rights("write")
             record.check_access_rule("write")

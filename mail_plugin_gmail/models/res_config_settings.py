@@ -26,11 +26,18 @@ class ResConfigSettings(models.TransientModel):
     mail_plugin_gmail_max_attachment_mb = fields.Integer(
         string="Attachment size limit (MB)",
         config_parameter="mail_plugin_gmail.max_attachment_mb",
-        default=25,
+        default=40,
         help="Largest total size of the attachments of one email logged or turned into a record "
-        "from the add-on. The add-on's whole request is limited to 64 MB by default "
-        "(system parameter mail_plugin_gmail.max_request_size): attachments travel "
-        "base64-encoded, so that leaves room for about 48 MB of attachments.",
+        "from the add-on (the add-on itself sends at most 40 MB). Unless the system parameter "
+        "mail_plugin_gmail.max_request_size sets it, the largest request follows: 4/3 of this "
+        "(attachments travel base64-encoded) plus 24 MB for the email itself.",
+    )
+    mail_plugin_gmail_max_attachments = fields.Integer(
+        string="Attachments per email",
+        config_parameter="mail_plugin_gmail.max_attachments",
+        default=100,
+        help="Largest number of attachments of one email logged or turned into a record from the "
+        "add-on; an email with more is refused with a message saying so.",
     )
     mail_plugin_gmail_server_url = fields.Char(
         string="Address for the add-on",

@@ -811,6 +811,80 @@ class TestAttacks(MailPluginHttpCase):
             self.assertTrue("error" in body or "error" in (body.get("result") or {}), (email, body))
         self.assertEqual(self.env["res.partner"].sudo().search_count([]), before)
 
+    def test_many_empty_attachments(self):
+        """20,000 empty attachments fit in a small request: the count is limited, not only the
+        size, and nothing is written."""
+        token = self.sign_in()
+        partner = self.env["res.partner"].create({"name": "Many Target", "email": "many@example.com"})
+        counts = (
+            self.env["mail.message"].sudo().search_count([]),
+            self.env["ir.attachment"].sudo().search_count([]),
+        )
+        params = {"model": "res.partner", "res_id": partner.id, "body": "x"}
+        params["attachments"] = [["a", ""]] * 20_000
+        error = self.clean_error(self.served("/mail_plugin/log_mail_content", token, params))
+        self.assertIn("Too many attachments: 20000, while one email may bring 100", error["message"])
+        self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.max_attachments", "3")
+        params["attachments"] = [["a", ""]] * 4
+        error = self.clean_error(self.served("/mail_plugin/log_mail_content", token, params))
+        self.assertIn("one email may bring 3", error["message"])
+        if "crm.lead" in self.env:
+            lead = {"email_subject": "S", "partner_id": partner.id, "attachments": [["a", ""]] * 4}
+            self.clean_error(self.served("/mail_plugin/lead/create", token, lead))
+        self.assertEqual(
+            counts,
+            (
+                self.env["mail.message"].sudo().search_count([]),
+                self.env["ir.attachment"].sudo().search_count([]),
+            ),
+        )
+        params["attachments"] = [["a", ""]] * 3
+        self.assertTrue(self.served("/mail_plugin/log_mail_content", token, params).json()["result"])
+
+    def test_error_text_tells_foreign_record_from_missing_one(self):
+        """A record of another company and an id that does not exist get the same answer."""
+        token = self.sign_in()
+        missing = 2**31 - 1
+        foreign = self.foreign_partner
+        calls = [
+            ("/mail_plugin/log_mail_content", {"model": "res.partner", "body": "x"}, "res_id", foreign),
+            ("/mail_plugin/partner/get", {"email": ""}, "partner_id", foreign),
+            ("/mail_plugin/partner/enrich_and_create_company", {}, "partner_id", foreign),
+        ]
+        if "crm.lead" in self.env:
+            calls.append(("/mail_plugin/lead/create", {"email_subject": "S"}, "partner_id", foreign))
+        if "project.project" in self.env:
+            company = self.other_company
+            project = self.env["project.project"].create({"name": "Foreign", "company_id": company.id})
+            own = self.env["res.partner"].create({"name": "Own", "email": "own.text@example.com"})
+            calls.append(("/mail_plugin/task/create", {"partner_id": own.id}, "project_id", project))
+            calls.append(("/mail_plugin/task/create", {"project_id": project.id}, "partner_id", foreign))
+        for path, params, id_name, record in calls:
+            answers = []
+            for res_id in (record.id, missing):
+                body = self.served(path, token, {**params, id_name: res_id}).json()
+                error = body.get("error", {}).get("data", {}).get("message")
+                answers.append(error or body["result"]["error"])
+            self.assertEqual(answers[0], answers[1], path)
+            self.assertIn("does not exist or you are not allowed to see it", answers[0], path)
+
+    def test_attachment_default_below_what_the_add_on_sends(self):
+        """The add-ons send up to 40 MB of attachments: the default limit takes them, and the
+        request limit leaves room for them base64-encoded."""
+        params = self.env["ir.config_parameter"].sudo()
+        for key in ("max_attachment_mb", "max_attachments", "max_request_size"):
+            params.set_param(f"mail_plugin_gmail.{key}", False)
+        self.assertEqual(self.env["mail.plugin.email"]._max_attachment_bytes(), 40 * 1024 * 1024)
+        self.assertEqual(self.env["res.config.settings"].create({}).mail_plugin_gmail_max_attachment_mb, 40)
+        # Just under the request limit (40 MB base64-encoded, 24 MB of margin) is read; above, 413.
+        limit = -(-40 * 1024 * 1024 * 4 // 3) + 24 * 1024 * 1024
+        for size, status in ((limit - 1024, 200), (limit + 1, 413)):
+            head, tail = b'{"params": {"auth_code": "', b'"}}'
+            data = head + b"x" * (size - len(head) - len(tail)) + tail
+            self.assertEqual(len(data), size)
+            response = self.rpc_raw("/mail_plugin/auth/access_token", data)
+            self.assertEqual(response.status_code, status, size)
+
     def test_oversized_attachments(self):
         token = self.sign_in()
         partner = self.env["res.partner"].create({"name": "Big Target", "email": "big@example.com"})

@@ -158,7 +158,7 @@ class TestLogMailContent(RecordsCase):
     def test_default_attachment_limit(self):
         records = self.env["mail.plugin.email"]
         self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.max_attachment_mb", False)
-        self.assertEqual(records._max_attachment_bytes(), 25 * 1024 * 1024)
+        self.assertEqual(records._max_attachment_bytes(), 40 * 1024 * 1024)
         settings = self.env["res.config.settings"].create({"mail_plugin_gmail_max_attachment_mb": 3})
         settings.execute()
         self.assertEqual(records._max_attachment_bytes(), 3 * 1024 * 1024)

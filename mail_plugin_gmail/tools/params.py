@@ -108,12 +108,20 @@ def as_email(value, name, required=True):
     return normalized
 
 
-def as_attachments(value, name="attachments", max_bytes=None):
+def as_attachments(value, name="attachments", max_bytes=None, max_count=None):
     """``[[filename, base64], ...]`` decoded to ``[(filename, bytes), ...]``."""
     if is_absent(value):
         return []
     if not isinstance(value, list):
         raise MailPluginError(_("Invalid parameter %s: a list of [name, content] pairs is expected", name))
+    if max_count is not None and len(value) > max_count:
+        raise MailPluginError(
+            _(
+                "Too many attachments: %(count)s, while one email may bring %(max)s",
+                count=len(value),
+                max=max_count,
+            )
+        )
     decoded, total = [], 0
     for item in value:
         if (
