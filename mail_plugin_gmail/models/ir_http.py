@@ -172,21 +172,33 @@ class IrHttp(models.AbstractModel):
     @staticmethod
     def _read_body(max_size):
         """The request body, read at most ``max_size`` + 1 bytes at a time from the stream:
-        a chunked body (no Content-Length) is limited as well as a declared one."""
+        a chunked body (no Content-Length) is limited as well as a declared one.
+
+        The body is kept where werkzeug keeps it for ``get_data()``: Odoo runs the request
+        again after a serialization failure, and the stream can be read only once.
+        """
         httprequest = request.httprequest
+        # Odoo's request wrapper does not expose the stream; werkzeug's request it wraps does.
+        wrapped = httprequest._HTTPRequest__wrapped  # pylint: disable=protected-access
+        body = getattr(wrapped, "_cached_data", None)
+        if body is not None:
+            if len(body) > max_size:
+                raise RequestEntityTooLarge()
+            return body
         if (httprequest.content_length or 0) > max_size:
             raise RequestEntityTooLarge()
-        # Odoo's request wrapper does not expose the stream; werkzeug's request it wraps does.
-        stream = httprequest._HTTPRequest__wrapped.stream  # pylint: disable=protected-access
+        stream = wrapped.stream
         chunks, size = [], 0
         while True:
             piece = stream.read(min(1024 * 1024, max_size + 1 - size))
             if not piece:
-                return b"".join(chunks)
+                break
             chunks.append(piece)
             size += len(piece)
             if size > max_size:
                 raise RequestEntityTooLarge()
+        wrapped._cached_data = b"".join(chunks)  # pylint: disable=protected-access
+        return wrapped._cached_data  # pylint: disable=protected-access
 
     @classmethod
     def _check_json_rpc_envelope(cls):
