@@ -2,15 +2,8 @@ from odoo import http
 from odoo.http import request
 
 from ..tools.exceptions import MailPluginError
-from ..tools.params import as_email, as_id, as_text
+from ..tools.params import as_email, as_id, as_optional_id, as_text
 from .common import json_route
-
-
-def _optional_company_id(value):
-    """partner/get answers ``{"id": -1}`` for "no company"; a client may send that -1 back."""
-    if value in (-1, "-1"):
-        return None
-    return as_id(value, "company", required=False)
 
 
 class MailPluginPartnerController(http.Controller):
@@ -30,7 +23,9 @@ class MailPluginPartnerController(http.Controller):
             if not partner_id:
                 raise
             email = ""  # a refresh by id: the address the card holds may be unusable
-        name = as_text(params.get("name"), "name", required=False)
+        # The newer add-ons send no name and lay our partner over the email's own name and
+        # address: an unknown sender's card then keeps the name of the email's header.
+        name = as_text(params.get("name"), "name", required=False) if "name" in params else None
         image_format = "base64" if "name" in params else "data_uri"
         return request.env["mail.plugin.partner"]._contact_answer(
             email_normalized=email, name=name, partner_id=partner_id, image_format=image_format
@@ -45,9 +40,11 @@ class MailPluginPartnerController(http.Controller):
 
     @json_route("/mail_plugin/partner/create")
     def partner_create(self, email=None, name=None, company=None, **kwargs):
+        """A contact for the sender. Without ``company`` (absent, null, false or -1: the newer
+        add-ons never send one) it gets the company of its address's domain."""
         email = as_email(email, "email")
         name = as_text(name, "name", required=False)
-        company_id = _optional_company_id(company)
+        company_id = as_optional_id(company, "company")
         partner = request.env["res.partner"]._mail_plugin_create_contact(name, email, company_id)
         return request.env["mail.plugin.partner"]._contact_values(partner, "data_uri")[0]
 

@@ -2,7 +2,7 @@ from odoo import _, http
 from odoo.http import request
 
 from ..tools.exceptions import MailPluginError
-from ..tools.params import MAX_HTML, as_attachments, as_email, as_id, as_text, is_absent
+from ..tools.params import MAX_HTML, as_attachments, as_email, as_id, as_optional_id, as_text, is_absent
 from .common import json_route, message_page
 
 MAX_HEADER = 64 * 1024
@@ -38,7 +38,7 @@ def record_contact(kwargs):
     """The contact of a new record: ``partner_id``, or (newer add-on, unknown sender)
     ``partner_email``/``partner_name`` to find or create it."""
     return records_model()._record_contact(
-        as_id(kwargs.get("partner_id"), "partner_id", required=False),
+        as_optional_id(kwargs.get("partner_id"), "partner_id"),
         as_email(kwargs.get("partner_email"), "partner_email", required=False),
         as_text(kwargs.get("partner_name"), "partner_name", required=False),
     )

@@ -111,12 +111,14 @@ class MailPluginPartner(models.AbstractModel):
     # --- partner/get ----------------------------------------------------------------------
 
     @api.model
-    def _contact_answer(self, email_normalized="", name="", partner_id=None, image_format="base64"):
+    def _contact_answer(self, email_normalized="", name=None, partner_id=None, image_format="base64"):
         """The whole answer of partner/get.
 
         By ``partner_id`` when given and readable, else by exact normalized address. A sender
         the user cannot see is answered as unknown: ``id: -1`` with the company of their
-        domain when there is one.
+        domain when there is one (the one partner/create would link), and a ``name`` only when
+        the request gave one (``name`` None: the newer add-ons lay our keys over the email's
+        own name, which a name of ours would replace).
         """
         partners = self.env["res.partner"]
         partner = partners.browse()
@@ -144,13 +146,15 @@ class MailPluginPartner(models.AbstractModel):
             company = partners._mail_plugin_find_company(email_normalized)
             values = {
                 "id": -1,
-                "name": name or email_normalized,
                 "email": email_normalized,
                 "image": False,
                 "is_company": False,
+                "parent_name": company.name or "",
                 "enrichment_info": None,
                 "company": self._company_values(company, image_format, readable=True),
             }
+            if name is not None:
+                values["name"] = name or email_normalized
         answer = {
             "partner": values,
             "user_companies": list(self.env.user._get_company_ids()),

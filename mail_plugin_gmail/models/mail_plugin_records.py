@@ -134,8 +134,8 @@ class MailPluginRecords(models.AbstractModel):
             return partner
         if not email:
             raise MailPluginError(_("Missing parameter: partner_id or partner_email"))
-        partner = partners.search([("email_normalized", "=", email)], limit=1)
-        return partner or partners._mail_plugin_create_contact(name, email)
+        # Found, or created with its domain's company and a name, exactly as partner/create.
+        return partners._mail_plugin_create_contact(name, email)
 
     @api.model
     def _contact_keys(self, partner):

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models, tools
 from odoo.tools import email_normalize, sql
 
 from ..tools import email_domains
+from ..tools.contact_names import contact_name
 from ..tools.exceptions import MailPluginError
 from ..tools.partner_indexes import ensure_partner_indexes
 
@@ -204,6 +205,11 @@ class ResPartner(models.Model):
         An existing readable contact with the same address is returned instead of a duplicate
         (the add-on offers "Save" again after a reload). The database's own addresses and
         companies the user cannot see are refused.
+
+        Without ``company_id`` the contact gets the company of its address's domain, found as
+        partner/get finds it (``_mail_plugin_find_company``: never for a public mail provider,
+        never a company the user cannot read). A ``name`` that is only the address is replaced
+        by the name the address spells (tools/contact_names.py).
         """
         normalized = email_normalize(email) if email else False
         if normalized and normalized in self._mail_plugin_notification_emails():
@@ -212,10 +218,14 @@ class ResPartner(models.Model):
             existing = self._mail_plugin_find_contact(normalized)
             if existing:
                 return existing
-        values = {"name": name or normalized or email, "email": normalized or email}
+        values = {"name": contact_name(name, normalized or email), "email": normalized or email}
         if company_id:
+            # One answer for a missing company and for one the user may not read.
             company = self.search([("id", "=", company_id)], limit=1)
             if not company:
                 raise MailPluginError(_("The company does not exist or you are not allowed to see it."))
+        else:
+            company = self._mail_plugin_find_company(normalized)
+        if company:
             values["parent_id"] = company.id
         return self.create(values)

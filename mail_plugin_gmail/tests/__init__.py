@@ -13,3 +13,5 @@ from . import test_fuzz
 from . import test_performance
 from . import test_setup_guide
 from . import test_consent_callback
+from . import test_addon_generations
+from . import test_contact_names

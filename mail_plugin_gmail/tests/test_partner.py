@@ -104,7 +104,11 @@ class TestPartnerGet(PartnerCase):
         self.assertFalse(self.gmail_fans.mail_plugin_email_domain)
 
     def test_newer_addon_without_name(self):
+        """No name asked, none answered: the newer add-ons keep the header's name."""
         result = self.call(GET, {"email": "x@nowhere.test", "partner_id": False}, self.token)
+        self.assertNotIn("name", result["partner"])
+        self.assertEqual(result["partner"]["email"], "x@nowhere.test")
+        result = self.call(GET, {"email": "x@nowhere.test", "name": "", "partner_id": None}, self.token)
         self.assertEqual(result["partner"]["name"], "x@nowhere.test")
 
     def test_by_partner_id(self):

@@ -80,6 +80,14 @@ def as_id(value, name, required=True):
     return value
 
 
+def as_optional_id(value, name):
+    """An id that may be absent; ``-1``, the add-on's "none" (``{"id": -1}`` in our answers,
+    which a client may send back), is absent too."""
+    if value in (-1, "-1"):
+        return None
+    return as_id(value, name, required=False)
+
+
 def as_text(value, name, required=True, max_length=MAX_TEXT):
     if is_absent(value):
         if required:
