@@ -1,5 +1,6 @@
 import datetime
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import _, api, models
@@ -126,10 +127,51 @@ class MailPluginEmail(models.AbstractModel):
         html = self._sanitize_email_html(body)
         if email is not None:
             html = self._logged_email_html(html, email)
-        return record.message_post(
+        # Odoo's message_post subscribes the author in the request's transaction; two first
+        # logs at once then both insert the same follower and one fails. The author is
+        # subscribed below instead, in a way that cannot fail.
+        message = record.with_context(mail_create_nosubscribe=True).message_post(
             body=Markup(html),
             subject=(email or {}).get("subject") or None,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
             attachments=list(attachments),
         )
+        self._subscribe_author(record)
+        return message
+
+    @api.model
+    def _subscribe_author(self, record):
+        """Make the user follow ``record`` (so that they get the answers), as posting in the
+        chatter does, also when other requests log on the same record at the same moment.
+
+        Requests run in REPEATABLE READ: a follower another request added after this one
+        started is invisible here, and inserting it again fails. The insert skips an existing
+        row and runs in a savepoint without logging; a serialization failure means a
+        concurrent request subscribed the user, which is the wanted outcome.
+        """
+        partner = self.env.user.partner_id
+        if not self.env.user.active or partner in record.message_partner_ids:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """
+                    INSERT INTO mail_followers (res_model, res_id, partner_id)
+                         VALUES (%s, %s, %s)
+                    ON CONFLICT DO NOTHING
+                      RETURNING id
+                    """,
+                    [record._name, record.id, partner.id],
+                    log_exceptions=False,
+                )
+                row = self.env.cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            return
+        if row:
+            # The follower is this transaction's own row: its subtypes are set through the ORM.
+            # sudo: followers are managed by the mail module on behalf of the user, as
+            # message_post does.
+            subtypes = self.env["mail.message.subtype"].default_subtypes(record._name)[0]
+            self.env["mail.followers"].sudo().browse(row[0]).subtype_ids = subtypes
+        record.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
