@@ -14,28 +14,20 @@ from odoo import _, http, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from ..tools.database_outage import is_add_on_json_path, is_database_unavailable, unavailable_response
 from ..tools.exceptions import MailPluginBadInput, MailPluginError, MailPluginRateLimited
 from ..tools.params import find_unstorable, is_unstorable, unstorable_error
 
 _logger = logging.getLogger(__name__)
 
-# Pages a browser opens; every other /mail_plugin/ route speaks JSON-RPC.
 # Room in a request for what is not attachments: the email's body (up to 5 million
 # characters of HTML, several bytes each once encoded), its headers, the envelope.
 REQUEST_MARGIN = 24 * 1024 * 1024
 MAX_BODY_PARAM = "mail_plugin_gmail.max_request_size"
 
-HTML_PATHS = ("/mail_plugin/auth", "/mail_plugin/auth/confirm", "/mail_plugin/auth/success")
-HTML_PREFIXES = ("/mail_plugin/redirect_to_record/",)
-
 
 def is_mail_plugin_json_request():
-    path = request.httprequest.path.rstrip("/")
-    return (
-        path.startswith("/mail_plugin/")
-        and path not in HTML_PATHS
-        and not (path + "/").startswith(HTML_PREFIXES)
-    )
+    return is_add_on_json_path(request.httprequest.path)
 
 
 class IrHttp(models.AbstractModel):
@@ -77,8 +69,9 @@ class IrHttp(models.AbstractModel):
             return super()._authenticate(endpoint)
         except AccessDenied as exc:
             # Odoo turns any other error of an auth method into "Access Denied"; ours (the
-            # rate limit) carries its own message and status.
-            if isinstance(exc.__context__, MailPluginError):
+            # rate limit) carries its own message and status, and a database that went away
+            # is "try again", not a refused token.
+            if isinstance(exc.__context__, MailPluginError) or is_database_unavailable(exc.__context__):
                 raise exc.__context__ from None
             raise
 
@@ -263,6 +256,12 @@ class IrHttp(models.AbstractModel):
     def _mail_plugin_error_response(cls, exc):
         """A JSON-RPC error without the traceback Odoo would put in ``data.debug``."""
         status, code = 200, 200
+        if is_database_unavailable(exc):
+            # The database went away or is restarting: "try again", logged by Odoo as one
+            # WARNING line (a real outage is also visible in PostgreSQL's own log).
+            exc.loglevel = logging.WARNING
+            request_id = getattr(request.dispatcher, "request_id", None) if request.dispatcher else None
+            return unavailable_response(request_id)
         if isinstance(exc, MailPluginError):
             status, message = exc.status, exc.args[0]
         elif isinstance(exc, TooManyRequests):
@@ -278,6 +277,9 @@ class IrHttp(models.AbstractModel):
             _logger.exception("mail plugin: unexpected error on %s", request.httprequest.path)
             message = "Internal error: the server could not process this request"
         name = f"{type(exc).__module__}.{type(exc).__name__}"
+        if not name.startswith("odoo."):
+            # Never the name of a driver's or a library's exception class.
+            name = "werkzeug.exceptions.InternalServerError"
         if isinstance(exc, HTTPException):
             name = f"werkzeug.exceptions.{type(exc).__name__}"
         body = {
