@@ -116,9 +116,16 @@ class MailPluginRecordsController(http.Controller):
         apps_model()._check_app(model)
         subject, body = email_params(kwargs)
         attachments = attachments_param(kwargs.get("attachments"))
-        partner = record_contact(kwargs)
         records = records_model()
-        record = records._create_from_email(model, partner, subject, body, attachments, **params)
+        # The same request again (a retry after a lost answer) returns the first record.
+        contact = [kwargs.get(key) for key in ("partner_id", "partner_email", "partner_name")]
+        record, claim = request.env["mail.plugin.creation"]._claim(model, [params, contact, subject, body])
+        if record:
+            partner = record.partner_id
+        else:
+            partner = record_contact(kwargs)
+            record = records._create_from_email(model, partner, subject, body, attachments, **params)
+            claim._bind(record)
         return {**apps_model()._rows(record)[0], **records._contact_keys(partner)}
 
     @json_route("/mail_plugin/task/create")
@@ -140,4 +147,9 @@ class MailPluginRecordsController(http.Controller):
     @json_route("/mail_plugin/project/create")
     def project_create(self, **kwargs):
         name = as_text(kwargs.get("name"), "name")
-        return apps_model()._rows(records_model()._create_project(name))[0]
+        apps_model()._check_app("project.project")
+        project, claim = request.env["mail.plugin.creation"]._claim("project.project", [name])
+        if not project:
+            project = records_model()._create_project(name)
+            claim._bind(project)
+        return apps_model()._rows(project)[0]

@@ -8,6 +8,7 @@ from . import mail_plugin_app
 from . import mail_plugin_email
 from . import mail_plugin_partner
 from . import mail_plugin_records
+from . import mail_plugin_creation
 from . import res_partner
 from . import mail_plugin_setup
 from . import mail_plugin_enrichment

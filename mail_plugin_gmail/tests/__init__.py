@@ -15,3 +15,4 @@ from . import test_setup_guide
 from . import test_consent_callback
 from . import test_addon_generations
 from . import test_contact_names
+from . import test_reliability
