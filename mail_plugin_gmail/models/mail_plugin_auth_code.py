@@ -237,6 +237,9 @@ class MailPluginAuthCode(models.Model):
             RETURNING id
             """,
             {"digest": digest, "now": fields.Datetime.now(), **bound},
+            # The loser of a race gets a serialization failure, which Odoo handles by running
+            # the request again (it then sees the code used): not an error for the log.
+            log_exceptions=False,
         )
         row = cr.fetchone()
         if not row:
@@ -276,7 +279,15 @@ class MailPluginAuthCode(models.Model):
                 replayed.user_id.id,
             )
             if replayed.connection_id:
-                replayed.connection_id.apikey_id._remove()
+                apikey = replayed.connection_id.apikey_id
+                # Simultaneous replays revoke the same key: the lock makes the loser fail here,
+                # unlogged, and Odoo runs its request again, which finds the key gone.
+                self.env.cr.execute(
+                    "SELECT id FROM res_users_apikeys WHERE id = %s FOR UPDATE",
+                    [apikey.id],
+                    log_exceptions=False,
+                )
+                apikey._remove()
         else:
             _logger.info("mail plugin: unknown or expired authorization code refused")
         return row and row[2]
