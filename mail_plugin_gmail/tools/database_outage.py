@@ -14,11 +14,11 @@ the database yet.
 
 import json
 import logging
+from contextlib import closing
 
 import psycopg2
 
-from odoo import _, http
-from odoo.service import db as db_service
+from odoo import _, http, sql_db
 
 _logger = logging.getLogger(__name__)
 
@@ -87,9 +87,15 @@ def _request_id(httprequest):
 def _database_unreachable(httprequest):
     """Whether the request was served without database because of an outage (rather than
     because no database matches the host): PostgreSQL refuses connections, or it answers
-    again and lists a database for this host, so the failure was transient."""
+    again and has a database for this host, so the failure was transient. The query is not
+    logged when it fails: the outage is the expected reason."""
     try:
-        databases = db_service.list_dbs(force=True)
+        with closing(sql_db.db_connect("postgres").cursor()) as cr:
+            cr.execute(
+                "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate",
+                log_exceptions=False,
+            )
+            databases = [name for (name,) in cr.fetchall()]
     except psycopg2.Error:
         return True
     return bool(http.db_filter(databases, host=httprequest.environ.get("HTTP_HOST")))
