@@ -120,4 +120,3 @@ def patch_dispatcher():
     original = http.Request._serve_nodb
     if not getattr(original, "mail_plugin_gmail", False):
         http.Request._serve_nodb = _serve_nodb_or_unavailable(original)
-
