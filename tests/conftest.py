@@ -10,6 +10,7 @@ import base64
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,6 +48,7 @@ def drop_database(dbname):
             cr.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
     finally:
         conn.close()
+    shutil.rmtree(config.filestore(dbname), ignore_errors=True)
 
 
 def db_args():
