@@ -7,6 +7,7 @@ so many users share one client address), and checks what the database holds afte
 The figures each test measures are printed at the end of the run (see tests/RELIABILITY.md).
 """
 
+import hashlib
 import os
 import shlex
 import signal
@@ -182,7 +183,11 @@ def test_same_token_at_once_logs_no_error(servers, tokens, figures):
         )
         assert [r.status_code for r in responses] == [200] * 12
         assert all(r.json()["result"] == {} for r in responses)
-    assert servers[0].sql("SELECT count(*) FROM mail_plugin_connection WHERE last_use IS NULL") != [(2,)]
+    digest = hashlib.sha256(tokens[0].encode()).hexdigest()
+    recorded = servers[0].sql(
+        "SELECT last_use IS NOT NULL FROM mail_plugin_connection WHERE key_digest = %s", [digest]
+    )
+    assert recorded == [(True,)]
     for server, offset in zip(servers, offsets, strict=True):
         written = server.log_path.read_text(errors="replace")[offset:]
         assert "ERROR" not in written and "Traceback" not in written, written[-2000:]
