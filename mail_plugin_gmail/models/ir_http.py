@@ -107,7 +107,7 @@ class IrHttp(models.AbstractModel):
         if is_mail_plugin_json_request() and not http.is_cors_preflight(request, rule.endpoint):
             payload = request.mail_plugin_payload
             cls._check_endpoint_params(rule.endpoint, dict(payload.get("params") or {}, **args))
-        elif request.httprequest.path.startswith("/mail_plugin/"):
+        elif request.httprequest.path.startswith(("/mail_plugin/", "/mail_plugin_gmail/")):
             cls._check_page_input()
         return super()._pre_dispatch(rule, args)
 

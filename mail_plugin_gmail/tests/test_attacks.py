@@ -666,6 +666,14 @@ class TestAttacks(MailPluginHttpCase):
             self.assertEqual(page.status_code, 400)
             page = self.url_open("/mail_plugin/redirect_to_record/res.partner%00?record_id=1")
             self.assertEqual(page.status_code, 400)
+            self.authenticate("admin", "admin")
+            for path in (
+                "/mail_plugin_gmail/setup?addin=a%00b",
+                "/mail_plugin_gmail/appsscript.json?build=%00",
+            ):
+                page = self.url_open(path)
+                self.assertEqual(page.status_code, 400, path)
+                self.assertIn("null character", page.text)
         self.assertEqual(self.code_count(), 0)
 
     def test_chunked_body_over_size_limit(self):
