@@ -1,6 +1,9 @@
-from odoo import Command, _, api, models
-from odoo.tools import html2plaintext
-from odoo.tools.misc import formatLang
+import ast
+
+from odoo import Command, _, api, models, tools
+from odoo.addons.base.models.res_lang import intersperse
+from odoo.tools import SQL, float_round, html2plaintext
+from odoo.tools.misc import NON_BREAKING_SPACE, formatLang
 
 from ..tools.exceptions import MailPluginError
 
@@ -26,7 +29,10 @@ class MailPluginApp(models.AbstractModel):
 
         - ``key``: names the model's hooks: ``_<key>_rows(records)``, its rows in answers,
           and ``_prepare_<key>_values(partner, subject, body, **params)``, the values of a
-          record created from an email;
+          record created from an email; optionally ``_<key>_card_columns()`` and
+          ``_<key>_card_rows(values)``: the columns partner/get's section reads in its single
+          query (``{key: SQL}``) and its rows built from them (see
+          mail.plugin.records._partner_section);
         - ``app``: the app's name, for "not installed" errors;
         - ``card``: its keys in partner/get, ``list``/``count``/``can_create`` (a section of
           the contact's records), or ``can_create`` alone (a flag without a list);
@@ -143,8 +149,50 @@ class MailPluginApp(models.AbstractModel):
         return bool(field) and (not field.groups or self.env.user.user_has_groups(field.groups))
 
     @api.model
+    @tools.ormcache("lang_code")
+    def _amount_separators(self, lang_code):
+        """(grouping, thousands separator, decimal point) of a language, cached: reading them
+        from res.lang costs a query on every request (res.lang clears the cache on change)."""
+        lang = self.env["res.lang"]._lang_get(lang_code) or self.env["res.lang"]._lang_get("en_US")
+        grouping, thousands_sep, decimal_point = lang._data_get(monetary=True)
+        return tuple(ast.literal_eval(grouping)), thousands_sep, decimal_point
+
+    @api.model
     def _format_amount(self, amount, currency):
-        return formatLang(self.env, amount or 0.0, monetary=True, currency_obj=currency)
+        """``amount`` in ``currency`` (a record or an id) as Odoo shows it, from cached data:
+        ir.http's table of currencies (cleared when a symbol or position changes) and the
+        language's separators, so that a list of amounts costs no query."""
+        currency_id = currency.id if isinstance(currency, models.BaseModel) else currency
+        data = self.env["ir.http"].get_currencies().get(currency_id)
+        if not data:
+            currency = self.env["res.currency"].browse(currency_id)
+            return formatLang(self.env, amount or 0.0, monetary=True, currency_obj=currency)
+        amount = float(amount or 0.0)  # a Decimal when read by SQL
+        digits = data["digits"][1]
+        grouping, thousands_sep, decimal_point = self._amount_separators(self.env.lang or "en_US")
+        text = f"%.{digits}f" % float_round(amount, precision_digits=digits)
+        integer, _sep, decimals = text.partition(".")
+        text = intersperse(integer, list(grouping), thousands_sep)[0]
+        if decimals:
+            text += decimal_point + decimals
+        if not data["symbol"]:
+            return text
+        if data["position"] == "after":
+            return f"{text}{NON_BREAKING_SPACE}{data['symbol']}"
+        return f"{data['symbol']}{NON_BREAKING_SPACE}{text}"
+
+    @api.model
+    def _translated_name(self, table, record_column, readable):
+        """SQL: the translated ``name`` of the ``table`` row ``record_column`` points to, in
+        the user's language, when it is among ``readable`` (a Query of the rows the user may
+        read), else NULL."""
+        return SQL(
+            "(SELECT COALESCE(t.name->>%s, t.name->>'en_US') FROM %s t WHERE t.id = %s AND t.id IN (%s))",
+            self.env.lang or "en_US",
+            SQL.identifier(table),
+            record_column,
+            readable.subselect(),
+        )
 
     @api.model
     def _record_name(self, subject):
@@ -169,21 +217,65 @@ class MailPluginApp(models.AbstractModel):
     @api.model
     def _lead_rows(self, leads):
         recurring = self.env.user.has_group("crm.group_use_recurring_revenues")
+        return self._lead_card_rows(
+            [
+                {
+                    "id": lead.id,
+                    "name": lead.name,
+                    "expected_revenue": lead.expected_revenue,
+                    "probability": lead.probability,
+                    "currency_id": lead.company_currency.id,
+                    "recurring_revenue": lead.recurring_revenue if recurring else 0.0,
+                    "recurring_plan": lead.recurring_plan.name if recurring else "",
+                }
+                for lead in leads
+            ]
+        )
+
+    @api.model
+    def _lead_card_columns(self):
+        columns = {
+            "id": SQL('"crm_lead"."id"'),
+            "name": SQL('"crm_lead"."name"'),
+            "expected_revenue": SQL('"crm_lead"."expected_revenue"'),
+            "probability": SQL('"crm_lead"."probability"'),
+            # crm.lead's company_currency: the lead's company's, else the current company's.
+            "currency_id": SQL(
+                """COALESCE(
+                    (SELECT c.currency_id FROM res_company c WHERE c.id = "crm_lead"."company_id"),
+                    (SELECT c.currency_id FROM res_company c WHERE c.id = %s))""",
+                self.env.company.id,
+            ),
+            "recurring_revenue": SQL("0.0"),
+            "recurring_plan": SQL("''"),
+        }
+        if self.env.user.has_group("crm.group_use_recurring_revenues"):
+            plans = self.env["crm.recurring.plan"].with_context(active_test=False)._search([])
+            columns["recurring_revenue"] = SQL('"crm_lead"."recurring_revenue"')
+            columns["recurring_plan"] = self._translated_name(
+                "crm_recurring_plan", SQL('"crm_lead"."recurring_plan"'), plans
+            )
+        return columns
+
+    @api.model
+    def _lead_card_rows(self, leads):
+        """Rows of leads given as dicts of values (read by the ORM or by one query)."""
+        recurring = self.env.user.has_group("crm.group_use_recurring_revenues")
         rows = []
         for lead in leads:
-            revenue = self._format_amount(lead.expected_revenue, lead.company_currency)
-            probability = round(lead.probability or 0.0)
+            revenue = self._format_amount(lead["expected_revenue"], lead["currency_id"])
+            probability = round(lead["probability"] or 0.0)
             row = {
-                "lead_id": lead.id,  # older add-on
-                "id": lead.id,
-                "name": lead.name,
+                "lead_id": lead["id"],  # older add-on
+                "id": lead["id"],
+                "name": lead["name"],
                 "expected_revenue": revenue,
-                "probability": lead.probability,
+                "probability": lead["probability"] or 0.0,
             }
             if recurring:
-                row["recurring_revenue"] = self._format_amount(lead.recurring_revenue, lead.company_currency)
-                row["recurring_plan"] = lead.recurring_plan.name or ""
-            if recurring and lead.recurring_revenue:
+                row["recurring_revenue"] = self._format_amount(lead["recurring_revenue"], lead["currency_id"])
+                row["recurring_plan"] = lead["recurring_plan"] or ""
+            if recurring and lead["recurring_revenue"]:
                 description = _(
                     "%(revenue)s + %(recurring)s %(plan)s at %(probability)s %%",
                     revenue=revenue,
@@ -215,14 +307,34 @@ class MailPluginApp(models.AbstractModel):
     @api.model
     def _task_rows(self, tasks):
         project_names = self._readable_names(tasks.project_id)
+        return self._task_card_rows(
+            [
+                {"id": task.id, "name": task.name, "project_name": project_names.get(task.project_id.id, "")}
+                for task in tasks
+            ]
+        )
+
+    @api.model
+    def _task_card_columns(self):
+        projects = self.env["project.project"].with_context(active_test=False)._search([])
+        return {
+            "id": SQL('"project_task"."id"'),
+            "name": SQL('"project_task"."name"'),
+            "project_name": self._translated_name(
+                "project_project", SQL('"project_task"."project_id"'), projects
+            ),
+        }
+
+    @api.model
+    def _task_card_rows(self, tasks):
         rows = []
         for task in tasks:
-            project_name = project_names.get(task.project_id.id, "")
+            project_name = task["project_name"] or ""
             rows.append(
                 {
-                    "task_id": task.id,  # older add-on
-                    "id": task.id,
-                    "name": task.name,
+                    "task_id": task["id"],  # older add-on
+                    "id": task["id"],
+                    "name": task["name"],
                     "project_name": project_name,
                     "projectName": project_name,  # label of the 2026 add-on's search card
                 }

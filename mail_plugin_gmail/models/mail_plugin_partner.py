@@ -5,7 +5,7 @@ from odoo.tools import email_normalize
 from odoo.tools.mimetypes import guess_mimetype
 
 from ..tools.exceptions import MailPluginError
-from .res_partner import COMPANY_FIELDS, CONTACT_FIELDS, SEARCH_LIMIT
+from .res_partner import SEARCH_LIMIT
 
 MAX_EMAILS_PER_SEARCH = 50
 
@@ -21,9 +21,28 @@ class MailPluginPartner(models.AbstractModel):
     def _images(self, partners, image_format):
         """{id: image}: ``base64`` is the raw base64 text (the older add-on adds the data: prefix
         itself), ``data_uri`` a ready-to-use URL (the newer add-on). False when there is none."""
-        # sudo: only records the user may read get here (found by searches as the user); it
-        # spares fetch() a Python check of the access rules that would load every column.
-        partners.sudo().fetch(["image_128"])
+        # image_128 lives in an attachment: the ORM would search the attachments, then read
+        # them (two queries); one search_fetch of the columns ``datas`` needs does both, and
+        # its result goes into the cache as the ORM's would.
+        field = partners._fields["image_128"]
+        missing = partners.browse(list(self.env.cache.get_missing_ids(partners, field)))
+        if missing:
+            # sudo: only records the user may read get here (found by searches as the user),
+            # and only their own image is read.
+            attachments = (
+                self.env["ir.attachment"]
+                .sudo()
+                .search_fetch(
+                    [
+                        ("res_model", "=", partners._name),
+                        ("res_field", "=", "image_128"),
+                        ("res_id", "in", missing.ids),
+                    ],
+                    ["res_id", "store_fname", "db_datas", "file_size", "mimetype"],
+                )
+            )
+            data = {attachment.res_id: attachment.datas for attachment in attachments}
+            self.env.cache.insert_missing(missing, field, [data.get(pid) for pid in missing._ids])
         images = {}
         for partner in partners:
             raw = partner.image_128
@@ -121,24 +140,18 @@ class MailPluginPartner(models.AbstractModel):
         own name, which a name of ours would replace).
         """
         partners = self.env["res.partner"]
-        partner = partners.browse()
+        partner = readable_company = partners.browse()
         if partner_id:
-            partner = partners.search_fetch([("id", "=", partner_id)], CONTACT_FIELDS, limit=1)
+            partner, readable_company = partners._mail_plugin_find_contact_and_company(partner_id=partner_id)
             if not partner and not email_normalized:
                 raise MailPluginError(_("This contact does not exist or you are not allowed to see it."))
         if not partner:
             if email_normalized in partners._mail_plugin_notification_emails():
                 return self._notification_answer(email_normalized)
-            partner = partners._mail_plugin_find_contact(email_normalized)
+            partner, readable_company = partners._mail_plugin_find_contact_and_company(email_normalized)
 
         if partner:
-            if partner.is_company:
-                company = readable_company = partner
-            else:
-                company = partner.parent_id
-                readable_company = company and partners.search_fetch(
-                    [("id", "=", company.id)], COMPANY_FIELDS
-                )
+            company = partner if partner.is_company else partner.parent_id
             self._images(partner | readable_company, image_format)  # both in one query
             values = self._contact_values(partner, image_format)[0]
             values["company"] = self._company_values(company, image_format, bool(readable_company))

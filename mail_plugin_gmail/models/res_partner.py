@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models, tools
-from odoo.tools import email_normalize, sql
+from odoo.tools import SQL, email_normalize, sql
 
 from ..tools import email_domains
 from ..tools.contact_names import contact_name
@@ -22,6 +22,8 @@ COMPANY_FIELDS = [
     "country_id",
 ]
 CONTACT_FIELDS = [*COMPANY_FIELDS, "parent_id"]
+# Contacts sharing one address, and their companies, read by partner/get's single lookup.
+MAX_FAMILY = 50
 SEARCH_LIMIT = 30
 
 
@@ -52,6 +54,14 @@ class ResPartner(models.Model):
         (concurrently, after commit, on a large table: see partner_indexes)."""
         result = super().init()
         ensure_partner_indexes(self.env)
+        return result
+
+    def _register_hook(self):
+        """After modules were installed or updated: CRM or Project may have come after this
+        module, and their tables need the contact card's indexes too."""
+        result = super()._register_hook()
+        if self.pool.updated_modules:
+            ensure_partner_indexes(self.env)
         return result
 
     def _auto_init(self):
@@ -144,6 +154,39 @@ class ResPartner(models.Model):
         )
 
     @api.model
+    def _mail_plugin_find_contact_and_company(self, email_normalized=None, partner_id=None):
+        """``(contact, company)`` in one query: the contact by address (a person first) or by
+        id, and its company if the user may read it (else an empty recordset).
+
+        The companies come in through an array PostgreSQL computes once: a subquery inside
+        the ``OR`` of a domain would make it read every contact.
+        """
+        if partner_id:
+            column, value = "id", partner_id
+        elif email_normalized:
+            column, value = "email_normalized", email_normalized
+        else:
+            return self.browse(), self.browse()
+        self.flush_model()  # the condition below is raw SQL: pending changes must be written
+        query = self._search([], order="is_company, id", limit=MAX_FAMILY)
+        query.add_where(
+            SQL(
+                "(%s = %s OR %s = ANY(ARRAY(SELECT parent_id FROM res_partner WHERE %s = %s)))",
+                SQL.identifier(self._table, column),
+                value,
+                SQL.identifier(self._table, "id"),
+                SQL.identifier(column),
+                value,
+            )
+        )
+        found = self._fetch_query(query, self._determine_fields_to_fetch(CONTACT_FIELDS))
+        contact = found.filtered(lambda partner: partner[column] == value)[:1]
+        if contact.is_company:
+            return contact, contact
+        company = contact.parent_id
+        return contact, company if company and company in found else self.browse()
+
+    @api.model
     def _mail_plugin_find_company(self, email_normalized):
         """The company the sender's domain belongs to, or an empty recordset.
 
@@ -191,9 +234,16 @@ class ResPartner(models.Model):
     # --- access ---------------------------------------------------------------------------
 
     def _mail_plugin_writable_ids(self):
-        """Ids of these contacts the user may modify."""
+        """Ids of these contacts (found or created by the user, so readable) the user may modify.
+
+        When the user's record rules for writing are those for reading, the usual case, every
+        readable contact is writable: no query.
+        """
         if not self or not self.check_access_rights("write", raise_exception=False):
             return set()
+        rules = self.env["ir.rule"]
+        if rules._compute_domain(self._name, "write") == rules._compute_domain(self._name, "read"):
+            return set(self.ids)
         return set(self._filter_access_rules("write").ids)
 
     # --- writing --------------------------------------------------------------------------

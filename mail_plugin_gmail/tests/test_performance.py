@@ -1,7 +1,13 @@
+import logging
+
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import sql
 
 from ..tools.partner_indexes import ensure_partner_indexes, partner_indexes
+from .common import MailPluginHttpCase
+from .partner_common import PNG
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -89,3 +95,98 @@ class TestTokenCheckCost(TransactionCase):
         self.env.flush_all()
         with self.assertQueryCount(1):
             self.assertEqual(connections._authenticate_token(token), user.id)
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerGetQueries(MailPluginHttpCase):
+    """partner/get reads a fixed number of queries: the contact and its company, their images,
+    and one per app section (rows and count together), whatever the number of records.
+
+    Runs on a database without apps and on one with CRM and Project: the expected counts
+    depend on which apps are installed. A request adds its own: the registry check, the token
+    and the user (see bench/README.md for the counts of whole requests).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for xmlid in ("sales_team.group_sale_salesman_all_leads", "project.group_project_manager"):
+            group = cls.env.ref(xmlid, raise_if_not_found=False)
+            if group:
+                cls.user.groups_id = [(4, group.id)]
+        Partner = cls.env["res.partner"]
+        cls.company = Partner.create(
+            {"name": "Query Corp", "is_company": True, "email": "info@query-corp.test", "image_1920": PNG}
+        )
+        cls.person = Partner.create(
+            {"name": "Quinn Query", "email": "quinn@query-corp.test", "parent_id": cls.company.id}
+        )
+        cls.busy = Partner.create(
+            {"name": "Busy Buyer", "email": "busy@query-corp.test", "parent_id": cls.company.id}
+        )
+        if "crm.lead" in cls.env:
+            Lead = cls.env["crm.lead"]
+            Lead.create([{"name": f"Q{i}", "partner_id": cls.person.id} for i in range(3)])
+            Lead.create([{"name": f"B{i}", "partner_id": cls.busy.id} for i in range(40)])
+            Lead.create({"name": "Web form", "email_from": "busy@query-corp.test"})
+        if "project.task" in cls.env:
+            project = cls.env["project.project"].create({"name": "Query Project"})
+            cls.env["project.task"].create(
+                [{"name": f"T{i}", "project_id": project.id, "partner_id": cls.busy.id} for i in range(12)]
+            )
+        # One query per installed app section of this module.
+        cls.sections = sum(model in cls.env for model in ("crm.lead", "project.task"))
+
+    def setUp(self):
+        super().setUp()
+        # Counted for this module's apps: another installed module may add sections.
+        Apps = type(self.env["mail.plugin.app"])
+        descriptions = Apps._app_descriptions
+        own = ("res.partner", "crm.lead", "project.task", "project.project")
+        self.patch(
+            Apps, "_app_descriptions", lambda apps: {m: d for m, d in descriptions(apps).items() if m in own}
+        )
+
+    def assertQueries(self, expected, email):
+        """Exactly ``expected`` queries for the answer about ``email`` (Odoo's assertQueryCount
+        only fails on more)."""
+        Partners = self.env["mail.plugin.partner"].with_user(self.user)
+        Partners._contact_answer(email, "X")  # warm the caches every request shares
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(expected):
+            before = self.cr.sql_log_count
+            _logger.info("queries of the answer about %s:", email)
+            answer = Partners._contact_answer(email, "X")
+            count = self.cr.sql_log_count - before
+        self.assertEqual(count, expected)
+        return answer
+
+    def test_known_sender(self):
+        # the companies of the record rules, contact and company in one query, their images
+        answer = self.assertQueries(3 + self.sections, "quinn@query-corp.test")
+        self.assertEqual(answer["partner"]["id"], self.person.id)
+        self.assertEqual(answer["partner"]["company"]["id"], self.company.id)
+        if "crm.lead" in self.env:
+            self.assertEqual(answer["lead_count"], 3)
+
+    def test_contact_with_many_records(self):
+        answer = self.assertQueries(3 + self.sections, "busy@query-corp.test")
+        if "crm.lead" in self.env:
+            self.assertEqual((len(answer["leads"]), answer["lead_count"]), (5, 41))
+        if "project.task" in self.env:
+            self.assertEqual((len(answer["tasks"]), answer["task_count"]), (5, 12))
+
+    def test_company_lists_its_people_records(self):
+        answer = self.assertQueries(3 + self.sections, "info@query-corp.test")
+        self.assertEqual(answer["partner"]["id"], self.company.id)
+        if "crm.lead" in self.env:
+            self.assertEqual(answer["lead_count"], 43)
+
+    def test_unknown_sender(self):
+        # the companies of the record rules, the contact lookup, the company by domain, its
+        # image; the sections are empty without a query
+        answer = self.assertQueries(4, "newcomer@query-corp.test")
+        self.assertEqual(answer["partner"]["company"]["id"], self.company.id)
+        # a public provider names no company
+        self.assertQueries(2, "newcomer@gmail.com")
