@@ -328,10 +328,10 @@ class Server:
             f"{ENV['ODOO_SRC']}/odoo-bin",
             "-c",
             ENV["ODOO_RC"],
+            # -d alone (no --db-filter): Odoo then serves that database without listing them
+            # on every request, as a single-database deployment does.
             "-d",
             self.dbname,
-            "--db-filter",
-            f"^{self.dbname}$",
             "--http-interface",
             "127.0.0.1",
             "--http-port",
