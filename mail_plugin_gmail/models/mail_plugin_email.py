@@ -53,13 +53,15 @@ class MailPluginEmail(models.AbstractModel):
 
     @api.model
     def _attach(self, record, attachments):
-        if attachments:
-            self.env["ir.attachment"].create(
-                [
-                    {"name": name, "raw": content, "res_model": record._name, "res_id": record.id}
-                    for name, content in attachments
-                ]
+        """Store the email's attachments on ``record``, one at a time: ``attachments`` may decode
+        each when it is read (tools.params.Attachments), so only one is in memory at once."""
+        created = self.env["ir.attachment"]
+        for name, content in attachments:
+            created |= created.create(
+                {"name": name, "raw": content, "res_model": record._name, "res_id": record.id}
             )
+            del content
+        return created
 
     @api.model
     def _date_from_timestamp(self, timestamp_ms):
@@ -127,6 +129,9 @@ class MailPluginEmail(models.AbstractModel):
         html = self._sanitize_email_html(body)
         if email is not None:
             html = self._logged_email_html(html, email)
+        # Stored first, one at a time, then linked to the note (message_post would take them
+        # all decoded at once).
+        attached = self._attach(record, attachments)
         # Odoo's message_post subscribes the author in the request's transaction; two first
         # logs at once then both insert the same follower and one fails. The author is
         # subscribed below instead, in a way that cannot fail.
@@ -135,7 +140,7 @@ class MailPluginEmail(models.AbstractModel):
             subject=(email or {}).get("subject") or None,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
-            attachments=list(attachments),
+            attachment_ids=attached.ids,
         )
         self._subscribe_author(record)
         return message

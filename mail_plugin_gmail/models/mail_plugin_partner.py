@@ -1,6 +1,6 @@
 import base64
 
-from odoo import _, api, models
+from odoo import _, api, models, tools
 from odoo.tools import email_normalize
 from odoo.tools.mimetypes import guess_mimetype
 
@@ -78,6 +78,13 @@ class MailPluginPartner(models.AbstractModel):
         ]
 
     @api.model
+    @tools.ormcache("country_id", "self.env.lang")
+    def _country_name(self, country_id):
+        """A country's name in the user's language, cached: every company card shows one, and
+        reading it would cost a query each time (res.country clears the cache on change)."""
+        return self.env["res.country"].browse(country_id).name or ""
+
+    @api.model
     def _company_values(self, company, image_format="base64", readable=None):
         """The add-on's company dict for one company (or ``{"id": -1}`` for none).
 
@@ -105,7 +112,7 @@ class MailPluginPartner(models.AbstractModel):
                 "street": company.street or "",
                 "zip": company.zip or "",
                 "city": company.city or "",
-                "country": company.country_id.name or "",
+                "country": self._country_name(company.country_id.id) if company.country_id else "",
             },
             "additionalInfo": {},
         }

@@ -116,7 +116,13 @@ class TestPartnerGetQueries(MailPluginHttpCase):
                 cls.user.groups_id = [(4, group.id)]
         Partner = cls.env["res.partner"]
         cls.company = Partner.create(
-            {"name": "Query Corp", "is_company": True, "email": "info@query-corp.test", "image_1920": PNG}
+            {
+                "name": "Query Corp",
+                "is_company": True,
+                "email": "info@query-corp.test",
+                "image_1920": PNG,
+                "country_id": cls.env.ref("base.be").id,
+            }
         )
         cls.person = Partner.create(
             {"name": "Quinn Query", "email": "quinn@query-corp.test", "parent_id": cls.company.id}
@@ -167,6 +173,7 @@ class TestPartnerGetQueries(MailPluginHttpCase):
         answer = self.assertQueries(3 + self.sections, "quinn@query-corp.test")
         self.assertEqual(answer["partner"]["id"], self.person.id)
         self.assertEqual(answer["partner"]["company"]["id"], self.company.id)
+        self.assertEqual(answer["partner"]["company"]["address"]["country"], "Belgium")
         if "crm.lead" in self.env:
             self.assertEqual(answer["lead_count"], 3)
 
@@ -190,3 +197,9 @@ class TestPartnerGetQueries(MailPluginHttpCase):
         self.assertEqual(answer["partner"]["company"]["id"], self.company.id)
         # a public provider names no company
         self.assertQueries(2, "newcomer@gmail.com")
+
+    def test_country_name_follows_a_rename(self):
+        self.assertQueries(3 + self.sections, "quinn@query-corp.test")  # caches the name
+        self.env.ref("base.be").name = "Kingdom of Belgium"
+        answer = self.env["mail.plugin.partner"].with_user(self.user)._contact_answer("quinn@query-corp.test")
+        self.assertEqual(answer["partner"]["company"]["address"]["country"], "Kingdom of Belgium")

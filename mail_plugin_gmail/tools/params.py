@@ -116,10 +116,56 @@ def as_email(value, name, required=True):
     return normalized
 
 
+class Attachments:
+    """The email's attachments as the add-on sent them, base64 text, checked but not decoded.
+
+    Iterating decodes them one at a time, ``(filename, bytes)``, and drops each text from the
+    request's payload as it goes: a large email then sits in memory about once, not once per
+    copy. (A request Odoo runs again parses its body again: nothing is missing from a retry.)
+    """
+
+    def __init__(self, items, name):
+        self._items = items  # the payload's own [filename, base64] lists
+        self._name = name
+
+    def __len__(self):
+        return len(self._items)
+
+    def __bool__(self):
+        return bool(self._items)
+
+    def __iter__(self):
+        for item in self._items:
+            filename, text = as_text(item[0], self._name, max_length=255) or "attachment", item[1]
+            try:
+                content = _decode_base64(text)
+            except (binascii.Error, ValueError):
+                raise MailPluginError(_("Invalid attachment %s: its content is not valid base64", filename))
+            if isinstance(item, list):
+                item[1] = ""  # the payload's text is no longer needed: free it
+            yield filename, content
+            del content
+
+
+def _decode_base64(text):
+    """Strict base64 decoding of an ASCII text without an intermediate bytes copy."""
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except TypeError:  # Python < 3.11: no strict mode
+        return base64.b64decode(text, validate=True)
+
+
+def _base64_size(text):
+    """Bytes that a base64 text decodes to (without decoding it)."""
+    padding = len(text) - len(text.rstrip("="))
+    return max(0, len(text) * 3 // 4 - padding)
+
+
 def as_attachments(value, name="attachments", max_bytes=None, max_count=None):
-    """``[[filename, base64], ...]`` decoded to ``[(filename, bytes), ...]``."""
+    """``[[filename, base64], ...]`` checked (shape, names, count, total size) and returned as
+    Attachments, which decodes each one when it is stored."""
     if is_absent(value):
-        return []
+        return Attachments([], name)
     if not isinstance(value, list):
         raise MailPluginError(_("Invalid parameter %s: a list of [name, content] pairs is expected", name))
     if max_count is not None and len(value) > max_count:
@@ -130,7 +176,7 @@ def as_attachments(value, name="attachments", max_bytes=None, max_count=None):
                 max=max_count,
             )
         )
-    decoded, total = [], 0
+    total = 0
     for item in value:
         if (
             not isinstance(item, list | tuple)
@@ -139,15 +185,10 @@ def as_attachments(value, name="attachments", max_bytes=None, max_count=None):
             or not isinstance(item[1], str)
         ):
             raise MailPluginError(_("Invalid parameter %s: each attachment is [name, base64 content]", name))
-        filename = as_text(item[0], name, max_length=255) or "attachment"
-        try:
-            content = base64.b64decode(item[1], validate=True)
-        except (binascii.Error, ValueError):
-            raise MailPluginError(_("Invalid attachment %s: its content is not valid base64", filename))
-        total += len(content)
+        as_text(item[0], name, max_length=255)
+        total += _base64_size(item[1])
         if max_bytes is not None and total > max_bytes:
             raise MailPluginError(
                 _("The attachments exceed the size limit of %s MB", round(max_bytes / 1024 / 1024, 1))
             )
-        decoded.append((filename, content))
-    return decoded
+    return Attachments(value, name)
