@@ -834,6 +834,56 @@ def goal_lines(all_results):
     return ["| goal | measured | limit | |", "|---|---|---|---|", *checks]
 
 
+def summary_lines(all_results):
+    """The README's block: every case at the largest size, both implementations side by side,
+    then the goals."""
+    big = max(r["contacts"] for r in all_results)
+    by_impl = {r["impl"]: r for r in all_results if r["contacts"] == big}
+    ours, ref = by_impl.get("ours"), by_impl.get("ref")
+    first = ours or ref
+    clients = next((c["clients"] for c in first["cases"].values()), "?")
+    load = ", ".join(f"{r['impl']} {r['load'][0]:.1f}" for r in by_impl.values())
+    lines = [
+        f"{size_label(big)} contacts, {size_label(big)} leads, {size_label(big)} tasks (one contact with "
+        f"{first.get('heavy_leads', '?')} opportunities, one company with "
+        f"{first.get('big_company_people', '?')} contacts), CRM and Project installed, "
+        f"`--workers={first['workers']}`, two shared cores (load average at the start: {load}). "
+        "Server time (Odoo's request log) in ms; queries per request; req/s with "
+        f"{clients} clients; peak = memory the request added to its worker.",
+        "",
+        "| case | this module p50 / p95 | queries | req/s | reference p50 / p95 | queries | req/s "
+        "| ratio p50 / p95 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for case, label in CASE_LABELS.items():
+        oc = ours and ours["cases"].get(case)
+        if not oc:
+            continue
+        fc = ref and ref["cases"].get(case)
+        mem = f" (peak +{oc['peak_mb']:.0f} MB)" if oc.get("peak_mb") is not None else ""
+        row = [
+            label,
+            f"{fmt(oc['server_p50'])} / {fmt(oc['server_p95'])}{mem}",
+            fmt(oc["queries"], 0),
+            fmt(oc["rps"], 0),
+        ]
+        if fc:
+            fmem = f" (peak +{fc['peak_mb']:.0f} MB)" if fc.get("peak_mb") is not None else ""
+            row += [
+                f"{fmt(fc['server_p50'])} / {fmt(fc['server_p95'])}{fmem}"
+                + (f" ({fc['errors']} errors)" if fc["errors"] else ""),
+                fmt(fc["queries"], 0),
+                fmt(fc["rps"], 0),
+                _ratio(fc["server_p50"], oc["server_p50"])
+                + " / "
+                + _ratio(fc["server_p95"], oc["server_p95"]),
+            ]
+        else:
+            row += ["no such route", "", "", ""]
+        lines.append("| " + " | ".join(row) + " |")
+    return [*lines, "", *goal_lines(all_results)]
+
+
 def report(all_results, out=sys.stdout):
     text = "\n".join(report_lines(all_results))
     print(text, file=out)
@@ -909,7 +959,8 @@ def main():
     parser.add_argument(
         "--write",
         action="store_true",
-        help="with --report: rewrite the generated block of README.md and bench/latency.png",
+        help="with --report: rewrite the generated blocks of README.md and bench/RESULTS.md, "
+        "and bench/latency.png",
     )
     args = parser.parse_args()
     args.cases = [c for c in args.cases.split(",") if c]
@@ -920,7 +971,8 @@ def main():
             results += json.loads(Path(name).read_text())
         text = report(results)
         if args.write:
-            write_readme(text, REPO / "README.md")
+            write_readme("\n".join(summary_lines(results)), REPO / "README.md")
+            write_readme(text, REPO / "bench" / "RESULTS.md")
             args.plot = args.plot or str(REPO / "bench" / "latency.png")
         if args.plot:
             plot(results, args.plot)
