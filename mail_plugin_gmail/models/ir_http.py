@@ -194,28 +194,25 @@ class IrHttp(models.AbstractModel):
         return wrapped._cached_data  # pylint: disable=protected-access
 
     @classmethod
-    def _body_text(cls, max_size):
-        """The body as text, decoded once and kept for a request Odoo runs again (after a
-        serialization failure), instead of the bytes: a 40 MB email then sits in memory as
-        text and parsed payload, not also as bytes (each attempt parses the text again, so
-        what the endpoint consumes of its payload is never missing from a retry)."""
-        text = getattr(request, "mail_plugin_body_text", None)
-        if text is None:
-            body = cls._read_body(max_size)
-            # The text below replaces werkzeug's copy of the bytes.
-            request.httprequest._HTTPRequest__wrapped._cached_data = b""  # pylint: disable=protected-access
-            text = body.decode("utf-8", "replace")
-            del body
-            request.mail_plugin_body_text = text
-        return text
-
-    @classmethod
     def _check_json_rpc_envelope(cls):
         """Odoo answers a broken envelope with a plain-text 400 or a traceback: refuse it
         here, as JSON, before the dispatcher reads it. Returns the decoded payload."""
+        parsed = getattr(request, "mail_plugin_parsed_body", None)
+        if parsed is not None:
+            # Odoo runs a request again after a serialization failure: the stream is read, and
+            # the payload parsed then is still whole (the endpoints do not change it).
+            return parsed
         max_size = cls._max_request_size()
         try:
-            payload = json.loads(cls._body_text(max_size) or "null")
+            body = cls._read_body(max_size)
+            # The parsed payload below replaces every copy of the body: werkzeug's bytes and the
+            # text, each dropped as soon as the next one exists (a 40 MB email would otherwise
+            # sit in memory three times over).
+            request.httprequest._HTTPRequest__wrapped._cached_data = b""  # pylint: disable=protected-access
+            text = body.decode("utf-8", "replace")
+            del body
+            payload = json.loads(text or "null")
+            del text
         except RequestEntityTooLarge as exc:
             raise MailPluginError(
                 _("Request too large: the limit is %s MB", max_size // (1024 * 1024)), status=413
@@ -227,6 +224,7 @@ class IrHttp(models.AbstractModel):
             raise MailPluginError("Invalid JSON-RPC request: an object is expected", status=400)
         if not isinstance(payload.get("params", {}), dict):
             raise MailPluginError("Invalid JSON-RPC request: params must be an object", status=400)
+        request.mail_plugin_parsed_body = payload
         return payload
 
     @staticmethod

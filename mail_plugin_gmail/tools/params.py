@@ -119,13 +119,14 @@ def as_email(value, name, required=True):
 class Attachments:
     """The email's attachments as the add-on sent them, base64 text, checked but not decoded.
 
-    Iterating decodes them one at a time, ``(filename, bytes)``, and drops each text from the
-    request's payload as it goes: a large email then sits in memory about once, not once per
-    copy. (A request Odoo runs again parses its body again: nothing is missing from a retry.)
+    Iterating decodes them one at a time, ``(filename, bytes)``: with the payload itself, a
+    large email then sits in memory about twice (base64, then one decoded attachment at a
+    time), not once more for every attachment at once. The payload is left whole: Odoo runs a
+    request again after a serialization failure, with the same payload.
     """
 
     def __init__(self, items, name):
-        self._items = items  # the payload's own [filename, base64] lists
+        self._items = items
         self._name = name
 
     def __len__(self):
@@ -141,8 +142,6 @@ class Attachments:
                 content = _decode_base64(text)
             except (binascii.Error, ValueError):
                 raise MailPluginError(_("Invalid attachment %s: its content is not valid base64", filename))
-            if isinstance(item, list):
-                item[1] = ""  # the payload's text is no longer needed: free it
             yield filename, content
             del content
 
