@@ -1,4 +1,3 @@
-import inspect
 import json
 import logging
 
@@ -12,7 +11,7 @@ from werkzeug.exceptions import (
 
 from odoo import _, http, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import request, serialize_exception
 
 from ..tools.database_outage import is_add_on_json_path, is_database_unavailable, unavailable_response
 from ..tools.exceptions import MailPluginBadInput, MailPluginError, MailPluginRateLimited
@@ -24,10 +23,6 @@ _logger = logging.getLogger(__name__)
 # characters of HTML, several bytes each once encoded), its headers, the envelope.
 REQUEST_MARGIN = 24 * 1024 * 1024
 MAX_BODY_PARAM = "mail_plugin_gmail.max_request_size"
-
-
-def is_mail_plugin_json_request():
-    return is_add_on_json_path(request.httprequest.path)
 
 
 class IrHttp(models.AbstractModel):
@@ -61,9 +56,20 @@ class IrHttp(models.AbstractModel):
         request.update_context(**user.context_get(), allowed_company_ids=companies)
 
     @classmethod
+    def _mail_plugin_json_route(cls, endpoint=None):
+        """Whether the request is for one of the add-on's JSON-RPC routes: by the type of its
+        route, once matched. Before (unknown path, wrong method or content type), Odoo's
+        dispatcher is still the page one, and the path decides as it does without database."""
+        if endpoint is not None:
+            return request.httprequest.path.startswith("/mail_plugin/") and endpoint.routing["type"] == "json"
+        if request.dispatcher and request.dispatcher.routing_type == "json":
+            return request.httprequest.path.startswith("/mail_plugin/")
+        return is_add_on_json_path(request.httprequest.path)
+
+    @classmethod
     def _authenticate(cls, endpoint):
         # The add-on's input is checked before anything reads it, the token check included.
-        if is_mail_plugin_json_request() and not http.is_cors_preflight(request, endpoint):
+        if cls._mail_plugin_json_route(endpoint) and not http.is_cors_preflight(request, endpoint):
             cls._check_json_input()
         try:
             return super()._authenticate(endpoint)
@@ -104,9 +110,9 @@ class IrHttp(models.AbstractModel):
     @classmethod
     def _pre_dispatch(cls, rule, args):
         # A CORS preflight (OPTIONS, no body) is answered by Odoo's dispatcher below.
-        if is_mail_plugin_json_request() and not http.is_cors_preflight(request, rule.endpoint):
+        if cls._mail_plugin_json_route(rule.endpoint) and not http.is_cors_preflight(request, rule.endpoint):
             payload = request.mail_plugin_payload
-            cls._check_endpoint_params(rule.endpoint, dict(payload.get("params") or {}, **args))
+            cls._check_endpoint_params(dict(payload.get("params") or {}, **args))
         elif request.httprequest.path.startswith(("/mail_plugin/", "/mail_plugin_gmail/")):
             cls._check_page_input()
         return super()._pre_dispatch(rule, args)
@@ -228,27 +234,16 @@ class IrHttp(models.AbstractModel):
         return payload
 
     @staticmethod
-    def _check_endpoint_params(endpoint, params):
-        """Python would raise a TypeError (an internal error) for a missing argument or one
-        named like the controller instance: answer with the parameter's name instead.
-        Unknown parameters stay allowed and are dropped: newer add-ons send more of them."""
-        function = getattr(endpoint, "original_endpoint", None)
-        if function is None:
-            return
-        instance_arg, *parameters = inspect.signature(function).parameters.values()
-        if instance_arg.name in params:
-            raise MailPluginError(_("Invalid parameter: %s", instance_arg.name))
-        for parameter in parameters:
-            if (
-                parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
-                and parameter.default is parameter.empty
-                and parameter.name not in params
-            ):
-                raise MailPluginError(_("Missing parameter: %s", parameter.name))
+    def _check_endpoint_params(params):
+        """A parameter named like the controller instance (``self``) would make Python raise
+        a TypeError (an internal error): answer with its name instead. Every parameter of
+        the routes has a default, and unknown ones are dropped: newer add-ons send more."""
+        if "self" in params:
+            raise MailPluginError(_("Invalid parameter: %s", "self"))
 
     @classmethod
     def _handle_error(cls, exception):
-        if request and is_mail_plugin_json_request():
+        if request and cls._mail_plugin_json_route():
             return cls._mail_plugin_error_response(exception)
         if request and isinstance(exception, MailPluginBadInput):
             response = request.render(
@@ -289,20 +284,20 @@ class IrHttp(models.AbstractModel):
         else:
             _logger.exception("mail plugin: unexpected error on %s", request.httprequest.path)
             message = "Internal error: the server could not process this request"
-        name = f"{type(exc).__module__}.{type(exc).__name__}"
-        if not name.startswith("odoo."):
-            # Never the name of a driver's or a library's exception class.
-            name = "werkzeug.exceptions.InternalServerError"
+        # Odoo's own error data, without its traceback, and with the message shown above
+        # (an unexpected error's own text may tell about the server's internals).
+        data = serialize_exception(exc)
+        del data["debug"]
+        data.update(message=message, arguments=[message])
         if isinstance(exc, HTTPException):
-            name = f"werkzeug.exceptions.{type(exc).__name__}"
+            data["name"] = f"werkzeug.exceptions.{type(exc).__name__}"
+        elif not data["name"].startswith("odoo."):
+            # Never the name of a driver's or a library's exception class.
+            data["name"] = "werkzeug.exceptions.InternalServerError"
         body = {
             "jsonrpc": "2.0",
             "id": getattr(request.dispatcher, "request_id", None) if request.dispatcher else None,
-            "error": {
-                "code": code,
-                "message": message,
-                "data": {"name": name, "message": message, "arguments": [message]},
-            },
+            "error": {"code": code, "message": message, "data": data},
         }
         response = request.make_json_response(body, status=status)
         if isinstance(exc, MailPluginRateLimited | TooManyRequests):
