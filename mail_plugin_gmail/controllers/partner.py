@@ -2,7 +2,7 @@ from odoo import http
 from odoo.http import request
 
 from ..tools.exceptions import MailPluginError
-from ..tools.params import as_email, as_id, as_optional_id, as_text
+from ..tools.params import SEARCH_LIMIT, as_email, as_id, as_optional_id, as_text
 from .common import json_route
 
 
@@ -34,7 +34,7 @@ class MailPluginPartnerController(http.Controller):
     @json_route("/mail_plugin/partner/search")
     def partner_search(self, search_term=None, limit=None, **kwargs):
         term = as_text(search_term, "search_term", required=False)
-        limit = min(as_id(limit, "limit", required=False) or 30, 100)
+        limit = min(as_id(limit, "limit", required=False) or SEARCH_LIMIT, 100)
         partners = request.env["res.partner"]._mail_plugin_search(term, limit)
         return {"partners": request.env["mail.plugin.partner"]._contact_values(partners, "base64")}
 

@@ -1,4 +1,3 @@
-import hashlib
 import logging
 import re
 import secrets
@@ -7,6 +6,7 @@ from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 
+from ..tools.credentials import PLUGIN_SCOPE, secret_digest
 from ..tools.params import is_unstorable
 
 _logger = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ REDIRECT_PATTERNS_PARAM = "mail_plugin_gmail.redirect_patterns"
 GMAIL_CALLBACK = re.compile(r"^https://script\.google\.com/macros/d/[A-Za-z0-9_-]{10,200}/usercallback$")
 SUCCESS_PATH = "/mail_plugin/auth/success"
 # Client scopes the consent page accepts, and the API key scope each one gets.
-SCOPES = {"outlook": "odoo.plugin.outlook"}
+SCOPES = {"outlook": PLUGIN_SCOPE}
 # One DNS label (lower case, as urlsplit gives host names) and an optional port.
 HOST_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 HOST_NAME = re.compile(rf"{HOST_LABEL}(?:\.{HOST_LABEL})+")
@@ -126,10 +126,6 @@ def _address(address):
     return address and f"address {address}"
 
 
-def code_digest(code):
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
 class MailPluginAuthCode(models.Model):
     """A one-time code the consent page hands to the add-on, exchanged for a token.
 
@@ -194,7 +190,7 @@ class MailPluginAuthCode(models.Model):
         code = secrets.token_urlsafe(32)
         self.sudo().create(
             {
-                "code_hash": code_digest(code),
+                "code_hash": secret_digest(code),
                 "user_id": user.id,
                 "scope": SCOPES[scope],
                 "redirect_uri": redirect or SUCCESS_PATH,
@@ -226,7 +222,7 @@ class MailPluginAuthCode(models.Model):
             limits._enforce(limits._hit("code_failure_address", _address(client_address)))
             return None
         bound["scope"] = SCOPES.get(scope, scope)
-        digest = code_digest(code)
+        digest = secret_digest(code)
         cr = self.env.cr
         cr.execute(
             """

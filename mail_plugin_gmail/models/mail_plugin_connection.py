@@ -1,4 +1,3 @@
-import hashlib
 import hmac
 import logging
 from datetime import timedelta
@@ -9,20 +8,13 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import sql, str2bool
 
+from ..tools.credentials import PLUGIN_SCOPE, secret_digest
 from ..tools.params import is_unstorable
 
 _logger = logging.getLogger(__name__)
 
-# Scope of the API keys handed to mail add-ons; Odoo's own module and the add-ons use it.
-TOKEN_SCOPE = "odoo.plugin.outlook"
 ENABLED_PARAM = "mail_plugin_gmail.enabled"
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def token_digest(token):
-    """Tokens are 160-bit random secrets, so one SHA-256 is a sound verifier for them;
-    Odoo's API key hash (PBKDF2) is built for low-entropy passwords and costs ~10 ms."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class MailPluginConnection(models.Model):
@@ -66,7 +58,7 @@ class MailPluginConnection(models.Model):
         return str2bool(value or "", default=False)
 
     @api.model
-    def _create_for_user(self, user, client_name, scope=TOKEN_SCOPE):
+    def _create_for_user(self, user, client_name, scope=PLUGIN_SCOPE):
         """Issue an API key for ``user`` and record it; returns the clear key (shown once)."""
         name = _("Mail Plugin: %s", client_name)
         key = self.env["res.users.apikeys"].with_user(user)._generate(scope, name)
@@ -81,7 +73,7 @@ class MailPluginConnection(models.Model):
                 "apikey_id": apikey_id,
                 "user_id": user.id,
                 "client_name": client_name,
-                "key_digest": token_digest(key),
+                "key_digest": secret_digest(key),
             }
         )
         return connection, key
@@ -95,7 +87,7 @@ class MailPluginConnection(models.Model):
         """
         if not token or len(token) > 256 or is_unstorable(token):
             return None
-        digest = token_digest(token)
+        digest = secret_digest(token)
         self.env.cr.execute(
             """
             SELECT c.id, c.key_digest, u.id, c.last_use
@@ -104,7 +96,7 @@ class MailPluginConnection(models.Model):
               JOIN res_users u ON u.id = k.user_id
              WHERE c.key_digest = %s AND k.scope = %s AND u.active AND NOT u.share
             """,
-            [digest, TOKEN_SCOPE],
+            [digest, PLUGIN_SCOPE],
         )
         row = self.env.cr.fetchone()
         if row and hmac.compare_digest(row[1], digest):
@@ -121,7 +113,7 @@ class MailPluginConnection(models.Model):
             return None
         self.env.cr.execute(
             "SELECT DISTINCT user_id FROM res_users_apikeys WHERE index = %s AND scope = %s LIMIT 2",
-            [token[:8], TOKEN_SCOPE],
+            [token[:8], PLUGIN_SCOPE],
         )
         rows = self.env.cr.fetchall()
         return rows[0][0] if len(rows) == 1 else None
@@ -156,7 +148,7 @@ class MailPluginConnection(models.Model):
     def _adopt_legacy_key(self, token):
         """Accept a plugin key issued before this module (e.g. by Odoo's mail_plugin) once
         through Odoo's slow check, and record it so later checks take the fast path."""
-        uid = self.env["res.users.apikeys"]._check_credentials(scope=TOKEN_SCOPE, key=token)
+        uid = self.env["res.users.apikeys"]._check_credentials(scope=PLUGIN_SCOPE, key=token)
         if not uid:
             return None
         user = self.env["res.users"].browse(uid)
@@ -168,7 +160,7 @@ class MailPluginConnection(models.Model):
              WHERE k.user_id = %s AND k.index = %s AND k.scope = %s
                AND NOT EXISTS (SELECT 1 FROM mail_plugin_connection c WHERE c.apikey_id = k.id)
             """,
-            [uid, token[:8], TOKEN_SCOPE],
+            [uid, token[:8], PLUGIN_SCOPE],
         )
         candidates = self.env.cr.fetchall()
         # Odoo's check also accepts keys without scope (full RPC access): those are not plugin
@@ -185,7 +177,7 @@ class MailPluginConnection(models.Model):
                     "apikey_id": candidates[0][0],
                     "user_id": uid,
                     "client_name": "Mail Plugin",
-                    "key_digest": token_digest(token),
+                    "key_digest": secret_digest(token),
                 }
             )
         return uid

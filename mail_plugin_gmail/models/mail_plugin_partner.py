@@ -5,7 +5,7 @@ from odoo.tools import email_normalize
 from odoo.tools.mimetypes import guess_mimetype
 
 from ..tools.exceptions import MailPluginError
-from .res_partner import SEARCH_LIMIT
+from ..tools.params import SEARCH_LIMIT
 
 MAX_EMAILS_PER_SEARCH = 50
 

@@ -3,10 +3,10 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..tools.exceptions import MailPluginError
+from ..tools.params import SEARCH_LIMIT
 
 # Rows shown per section in partner/get: the add-on displays five and a "Show all" link.
 PARTNER_LIST_LIMIT = 5
-SEARCH_LIMIT = 30
 MAX_SEARCH_LIMIT = 200
 
 

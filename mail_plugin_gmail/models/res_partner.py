@@ -4,6 +4,7 @@ from odoo.tools import SQL, email_normalize, sql
 from ..tools import email_domains
 from ..tools.contact_names import contact_name
 from ..tools.exceptions import MailPluginError
+from ..tools.params import SEARCH_LIMIT
 from ..tools.partner_indexes import ensure_partner_indexes
 
 # Fields the add-on's shapes read, fetched in one query with the search that finds the records
@@ -24,7 +25,6 @@ COMPANY_FIELDS = [
 CONTACT_FIELDS = [*COMPANY_FIELDS, "parent_id"]
 # Contacts sharing one address, and their companies, read by partner/get's single lookup.
 MAX_FAMILY = 50
-SEARCH_LIMIT = 30
 
 
 class ResPartner(models.Model):

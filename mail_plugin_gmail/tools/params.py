@@ -15,6 +15,7 @@ from .exceptions import MailPluginBadInput, MailPluginError
 
 MAX_TEXT = 1024  # names, subjects, search terms
 MAX_HTML = 5 * 1024 * 1024  # an email body
+SEARCH_LIMIT = 30  # rows of a search when the add-on asks for no number
 SINGLE_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
 # NUL (PostgreSQL refuses it in text) and lone surrogates (not encodable in UTF-8): JSON can
 # carry both ("\u0000", "\ud800"), and either would end as an internal error further on.
