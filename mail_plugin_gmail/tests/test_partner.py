@@ -176,7 +176,7 @@ class TestPartnerGet(PartnerCase):
         self.assertIn("email", self.call_error(GET, {"email": ["a@b.test"], "name": "X"}, self.token))
         self.assertIn("name", self.call_error(GET, {"email": "a@b.test", "name": 12}, self.token))
 
-    def test_records_hook_is_merged(self):
+    def test_app_sections_join_the_answer(self):
         Records = type(self.env["mail.plugin.records"])
         seen = []
 
@@ -296,7 +296,7 @@ class TestPartnerCreate(PartnerCase):
         self.call_error(self.CREATE, {"name": "X", "email": "x@y.test"}, token)
         self.assertFalse(self.env["res.partner"].search([("email", "=", "x@y.test")]))
 
-    def test_helper_signature_kept(self):
+    def test_create_contact_helper(self):
         partner = (
             self.env["res.partner"].with_user(self.user)._mail_plugin_create_contact("Zed", "zed@z.test")
         )
