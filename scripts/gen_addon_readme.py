@@ -46,7 +46,9 @@ def read_fragment(readme_dir, name):
         import pypandoc  # noqa: PLC0415 (only the hook's environment has it)
 
         text = pypandoc.convert_text(
-            md.read_text(encoding="utf-8"), "rst", format="markdown-smart",
+            md.read_text(encoding="utf-8"),
+            "rst",
+            format="markdown-smart",
             extra_args=["--wrap=preserve"],
         )
     elif rst.is_file():
@@ -79,8 +81,7 @@ def render(addon_dir):
     if fragments["DESCRIPTION"]:
         parts.append(fragments["DESCRIPTION"])
     parts.append("**Table of contents**\n\n.. contents::\n   :local:\n")
-    parts += [title(heading, "=") + "\n" + fragments[name] for name, heading in SECTIONS
-              if fragments[name]]
+    parts += [title(heading, "=") + "\n" + fragments[name] for name, heading in SECTIONS if fragments[name]]
     website = manifest.get("website", "").rstrip("/")
     if website.startswith("https://github.com/"):
         parts.append(
@@ -88,19 +89,21 @@ def render(addon_dir):
             f"Bugs are tracked on `GitHub Issues <{website}/issues>`_.\n"
             "Please look there first whether yours is known; if not, describe how to reproduce it.\n"
         )
-    credits = [title("Credits", "="), title("Authors", "-") + "\n" + "".join(
-        f"- {author.strip()}\n" for author in manifest.get("author", "").split(",") if author.strip()
-    )]
-    credits += [title(heading, "-") + "\n" + fragments[name] for name, heading in CREDITS
-                if fragments[name]]
+    credits = [
+        title("Credits", "="),
+        title("Authors", "-")
+        + "\n"
+        + "".join(
+            f"- {author.strip()}\n" for author in manifest.get("author", "").split(",") if author.strip()
+        ),
+    ]
+    credits += [title(heading, "-") + "\n" + fragments[name] for name, heading in CREDITS if fragments[name]]
     parts.append("\n".join(credits))
     return "\n".join(parts)
 
 
 def main(args):
-    addon_dirs = [Path(a).resolve() for a in args] or sorted(
-        p.parent for p in REPO.glob("*/__manifest__.py")
-    )
+    addon_dirs = [Path(a).resolve() for a in args] or sorted(p.parent for p in REPO.glob("*/__manifest__.py"))
     changed = False
     for addon_dir in addon_dirs:
         readme = addon_dir / "README.rst"

@@ -19,8 +19,14 @@ import websocket
 
 GMAIL_CALLBACK = "https://script.google.com/macros/d/EXAMPLE-SCRIPT-ID/usercallback"
 CHROME_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--hide-scrollbars", "--window-size=1280,900",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--window-size=1280,900",
 ]
 
 
@@ -31,9 +37,15 @@ class Browser:
             sys.exit("Chromium is needed (Debian package chromium)")
         self.profile = tempfile.mkdtemp(prefix="mpg-shots-")
         self.process = subprocess.Popen(
-            [binary, *CHROME_FLAGS, f"--remote-debugging-port={debug_port}",
-             f"--user-data-dir={self.profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                *CHROME_FLAGS,
+                f"--remote-debugging-port={debug_port}",
+                f"--user-data-dir={self.profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _attempt in range(100):
             try:
@@ -47,8 +59,9 @@ class Browser:
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True)
         self.next_id = 0
         self.call("Page.enable")
-        self.call("Emulation.setDeviceMetricsOverride",
-                  width=1280, height=900, deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False
+        )
 
     def call(self, method, **params):
         self.next_id += 1
@@ -68,8 +81,10 @@ class Browser:
 
     def wait(self, selector, timeout=30):
         deadline = time.time() + timeout
-        check = f"(() => {{ const e = document.querySelector({json.dumps(selector)}); " \
-                "return !!(e && e.offsetParent !== null); })()"
+        check = (
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+            "return !!(e && e.offsetParent !== null); })()"
+        )
         while time.time() < deadline:
             if self.js(check):
                 time.sleep(0.6)  # let fonts, images and transitions settle
@@ -98,8 +113,11 @@ class Browser:
         )
         time.sleep(0.3)
         clip = {
-            "x": max(rect["x"] - margin, 0), "y": max(rect["y"] - margin, 0),
-            "width": rect["width"] + 2 * margin, "height": rect["height"] + 2 * margin, "scale": 1,
+            "x": max(rect["x"] - margin, 0),
+            "y": max(rect["y"] - margin, 0),
+            "width": rect["width"] + 2 * margin,
+            "height": rect["height"] + 2 * margin,
+            "scale": 1,
         }
         shot = self.call("Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True)
         data = shot["data"]
@@ -118,13 +136,17 @@ def main(server, out):
     browser = Browser()
     try:
         browser.goto(f"{server}/web/login", "input#login")
-        browser.js("document.querySelector('#login').value = 'admin';"
-                   "document.querySelector('#password').value = 'admin';"
-                   "document.querySelector('form.oe_login_form').submit()")
+        browser.js(
+            "document.querySelector('#login').value = 'admin';"
+            "document.querySelector('#password').value = 'admin';"
+            "document.querySelector('form.oe_login_form').submit()"
+        )
         browser.wait(".o_main_navbar")
 
-        browser.goto(f"{server}/web#action=base_setup.action_general_configuration",
-                     "#mail_plugin_gmail_details .o_field_widget[name='mail_plugin_gmail_server_url']")
+        browser.goto(
+            f"{server}/web#action=base_setup.action_general_configuration",
+            "#mail_plugin_gmail_details .o_field_widget[name='mail_plugin_gmail_server_url']",
+        )
         browser.shoot("#mail_plugin_gmail_details", out / "settings.png", closest=".o_setting_box")
 
         browser.click("button[name='action_mail_plugin_gmail_check_connection']")

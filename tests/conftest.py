@@ -105,11 +105,18 @@ class LiveServer:
             + [
                 *db_args(),
                 *(["-d", dbname] if preload else []),
-                f"--db-filter=^{dbname}$", f"--workers={workers}", "--max-cron-threads=0",
-                f"--http-port={self.port}", f"--gevent-port={self.gevent_port}", "--log-level=warn",
-                "--limit-time-real=120", *extra_args,
+                f"--db-filter=^{dbname}$",
+                f"--workers={workers}",
+                "--max-cron-threads=0",
+                f"--http-port={self.port}",
+                f"--gevent-port={self.gevent_port}",
+                "--log-level=warn",
+                "--limit-time-real=120",
+                *extra_args,
             ],
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         # Log spans of deliberate faults (offsets in the log file), left out of the log check.
         self.fault_spans = []
@@ -209,7 +216,9 @@ class LiveServer:
 
     def call_kw(self, session, model, method, args, kwargs=None):
         payload = {
-            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
             "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
         }
         response = session.post(f"{self.url}/web/dataset/call_kw", json=payload, timeout=60)

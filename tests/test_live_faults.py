@@ -85,7 +85,8 @@ def _partner(server, name):
 def _assert_clean_answer(response):
     """A JSON-RPC answer without driver names or tracebacks; never an HTML page."""
     assert response.headers.get("Content-Type", "").startswith("application/json"), (
-        response.status_code, response.text[:300]
+        response.status_code,
+        response.text[:300],
     )
     assert "psycopg2" not in response.text and "Traceback" not in response.text, response.text[:300]
     if response.status_code == RETRYABLE_STATUS:
@@ -114,8 +115,11 @@ def _call_until_answered(server, path, params, token, tries=40):
 
 def _lead_params(subject, body="<p>Body</p>", email="buyer@example.com"):
     return {
-        "partner_email": email, "partner_name": "Buyer", "email_subject": subject,
-        "email_body": body, "attachments": [],
+        "partner_email": email,
+        "partner_name": "Buyer",
+        "email_subject": subject,
+        "email_body": body,
+        "attachments": [],
     }
 
 
@@ -211,13 +215,13 @@ def test_identical_creates_make_one_record(servers, tokens, figures):
     retried = servers[1].rpc("/mail_plugin/lead/create", params, token=tokens[1]).json()["result"]
     assert retried["lead_id"] in ids
     assert servers[0].sql("SELECT count(*) FROM crm_lead WHERE name = %s", [subject]) == [(1,)]
-    assert servers[0].sql(
-        "SELECT count(*) FROM res_partner WHERE email = 'buyer@example.com'"
-    ) == [(1,)]
+    assert servers[0].sql("SELECT count(*) FROM res_partner WHERE email = 'buyer@example.com'") == [(1,)]
     # Another body is another email: a second lead.
-    other = servers[0].rpc(
-        "/mail_plugin/lead/create", _lead_params(subject, "<p>Other</p>"), token=tokens[0]
-    ).json()["result"]
+    other = (
+        servers[0]
+        .rpc("/mail_plugin/lead/create", _lead_params(subject, "<p>Other</p>"), token=tokens[0])
+        .json()["result"]
+    )
     assert other["lead_id"] not in ids
 
     project = f"Retried project {uuid.uuid4()}"
@@ -234,8 +238,9 @@ def test_identical_creates_make_one_record(servers, tokens, figures):
         4, lambda i: servers[i % 2].rpc("/mail_plugin/task/create", task_params, token=tokens[0])
     )
     assert len({t.json()["result"]["task_id"] for t in tasks}) == 1
-    figures.append("6 identical lead/create + 4 project/create + 4 task/create at once on 2 servers: "
-                   "1 record each")
+    figures.append(
+        "6 identical lead/create + 4 project/create + 4 task/create at once on 2 servers: " "1 record each"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -270,8 +275,12 @@ class Load:
                 server, "/mail_plugin/lead/create", _lead_params(subject, email=f"c{n}@example.com"), token
             )
             assert answer["result"]["lead_id"]
-            params = {"model": "res.partner", "res_id": self.partner_id,
-                      "message": f"<p>log {self.tag} {n}-{i}</p>", "attachments": []}
+            params = {
+                "model": "res.partner",
+                "res_id": self.partner_id,
+                "message": f"<p>log {self.tag} {n}-{i}</p>",
+                "attachments": [],
+            }
             try:
                 response = server.rpc("/mail_plugin/log_mail_content", params, token=token, timeout=30)
                 _assert_clean_answer(response)
@@ -385,7 +394,9 @@ def test_database_server_unreachable_answers_503(fault_db):
     The module is a server-wide one here (``--load``), as the README advises for servers
     that start without ``-d``: its answer then holds before any database was loaded."""
     server = start_server(
-        fault_db, f"{fault_db}_nodb", preload=False,
+        fault_db,
+        f"{fault_db}_nodb",
+        preload=False,
         extra_args=[f"--db_port={free_port()}", "--load=base,web,mail_plugin_gmail"],
     )
     try:
@@ -416,7 +427,9 @@ def test_database_server_restart_mid_load(servers, tokens, figures):
         started = time.time()
         subprocess.run(
             shlex.split(os.environ["MPG_TEST_PG_RESTART"]),
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         outage = time.time() - started
         recovered = None

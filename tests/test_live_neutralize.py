@@ -40,9 +40,13 @@ def test_neutralized_copy_refuses_api_probe_and_consent(neutralized_copy):
     browser = server.browser()
     page = browser.get(
         f"{server.url}/mail_plugin/auth",
-        params={"redirect": "https://script.google.com/macros/d/AKfycbLiveTest123/usercallback",
-                "scope": "outlook", "state": "s"},
-        allow_redirects=False, timeout=30,
+        params={
+            "redirect": "https://script.google.com/macros/d/AKfycbLiveTest123/usercallback",
+            "scope": "outlook",
+            "state": "s",
+        },
+        allow_redirects=False,
+        timeout=30,
     )
     assert page.status_code == 404
     assert "o_mail_plugin_consent_form" not in page.text

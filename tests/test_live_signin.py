@@ -11,9 +11,7 @@ CALLBACK = "https://script.google.com/macros/d/AKfycbLiveTest123/usercallback"
 
 def _consent(server, allow=True, state="live-state"):
     browser = server.browser()
-    query = urlencode(
-        {"redirect": CALLBACK, "friendlyname": "Gmail", "state": state, "scope": "outlook"}
-    )
+    query = urlencode({"redirect": CALLBACK, "friendlyname": "Gmail", "state": state, "scope": "outlook"})
     page = browser.get(f"{server.url}/mail_plugin/auth?{query}", timeout=30)
     assert page.status_code == 200
     fields = {
@@ -86,9 +84,9 @@ def test_one_exchange_gives_one_working_token(live_server):
 
 def test_revocation_holds_across_workers(live_server):
     query = _consent(live_server)
-    token = live_server.rpc(
-        "/mail_plugin/auth/access_token", {"auth_code": query["auth_code"]}
-    ).json()["result"]["access_token"]
+    token = live_server.rpc("/mail_plugin/auth/access_token", {"auth_code": query["auth_code"]}).json()[
+        "result"
+    ]["access_token"]
     # Warm every worker with the token, then revoke it directly in the database.
     for _ in range(6):
         assert "result" in live_server.rpc("/mail_plugin/get_translations", token=token).json()

@@ -26,9 +26,21 @@ WHEEL_NAME = f"odoo_addon_mail_plugin_gmail-{MANIFEST['version']}-py3-none-any.w
 def build_wheel(source, out_dir):
     """Build one wheel of ``source`` with pip, using the build tools already installed."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(out_dir), str(source)],
-        check=True, capture_output=True, cwd=out_dir,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out_dir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=out_dir,
     )
     (wheel,) = out_dir.glob("*.whl")
     return wheel
@@ -43,7 +55,7 @@ def wheel_metadata(wheel):
 def addon_files(wheel):
     prefix = "odoo/addons/mail_plugin_gmail/"
     with zipfile.ZipFile(wheel) as zf:
-        return {n[len(prefix):] for n in zf.namelist() if n.startswith(prefix)}
+        return {n[len(prefix) :] for n in zf.namelist() if n.startswith(prefix)}
 
 
 def checkout_copy(dest):
@@ -95,8 +107,14 @@ def test_setup_py_wheel_holds_every_tracked_file_of_the_addon(wheels):
     files = addon_files(wheels["setup.py"])
     assert tracked_addon_files() <= files
     assert not {f for f in files if "__pycache__" in f or f.endswith(".pyc")}
-    assert {"__manifest__.py", "views/auth_templates.xml", "data/neutralize.sql", "i18n/fr.po",
-            "static/description/icon.png", "README.rst"} <= files
+    assert {
+        "__manifest__.py",
+        "views/auth_templates.xml",
+        "data/neutralize.sql",
+        "i18n/fr.po",
+        "static/description/icon.png",
+        "README.rst",
+    } <= files
 
 
 def test_whool_builds_the_same_package(wheels):
@@ -119,14 +137,29 @@ def test_wheel_installs_in_a_fresh_virtualenv_next_to_odoo(wheels, tmp_path):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-         "--no-index", str(wheels["setup.py"])],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheels["setup.py"]),
+        ],
+        check=True,
+        capture_output=True,
     )
-    site = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # Odoo from its source tree and its libraries from the project's virtualenv: "next to Odoo".
     (site / "odoo-next.pth").write_text(f"{ODOO_SRC}\n{sysconfig.get_paths()['purelib']}\n")
     probe = textwrap.dedent(f"""
@@ -143,7 +176,11 @@ def test_wheel_installs_in_a_fresh_virtualenv_next_to_odoo(wheels, tmp_path):
         }}))
     """)
     result = subprocess.run(
-        [str(python), "-c", probe], cwd=tmp_path, check=False, capture_output=True, text=True,
+        [str(python), "-c", probe],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout.strip().splitlines()[-1])

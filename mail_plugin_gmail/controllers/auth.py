@@ -118,9 +118,7 @@ class MailPluginAuthController(http.Controller):
         response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
         return response
 
-    @http.route(
-        "/mail_plugin/auth/confirm", type="http", auth="public", methods=["POST"], website=False
-    )
+    @http.route("/mail_plugin/auth/confirm", type="http", auth="public", methods=["POST"], website=False)
     def auth_confirm(self, redirect=None, friendlyname=None, state=None, scope="outlook", **kw):
         """Allow or Deny: back to the add-on's callback with a code, or with success=0.
 
@@ -138,7 +136,8 @@ class MailPluginAuthController(http.Controller):
             return refusal
         if request.env.user._is_public():
             return message_page(
-                _("Session expired"), _("Sign in to Odoo again, then retry from the add-on."),
+                _("Session expired"),
+                _("Sign in to Odoo again, then retry from the add-on."),
                 status=403,
             )
         codes = request.env["mail.plugin.auth.code"]
@@ -155,8 +154,10 @@ class MailPluginAuthController(http.Controller):
             if any(hits):
                 return message_page(
                     _("Too many attempts"),
-                    _("Too many sign-ins were started in a short time. Wait a few minutes, then "
-                      "try again from the add-on."),
+                    _(
+                        "Too many sign-ins were started in a short time. Wait a few minutes, then "
+                        "try again from the add-on."
+                    ),
                     status=429,
                 )
             if landing_page:
@@ -179,7 +180,11 @@ class MailPluginAuthController(http.Controller):
         return self._success_page() if success == "1" else self._denied_page()
 
     @http.route(
-        "/mail_plugin/auth/access_token", type="json", auth="public", methods=["POST"], cors="*",
+        "/mail_plugin/auth/access_token",
+        type="json",
+        auth="public",
+        methods=["POST"],
+        cors="*",
         save_session=False,
     )
     def auth_access_token(self, auth_code=None, redirect_uri=None, scope=None, **kwargs):

@@ -25,10 +25,13 @@ class MailPluginSetupController(http.Controller):
         if build and build not in APPS_SCRIPT_BUILDS:
             raise NotFound()
         body = request.env["mail.plugin.setup"]._addon_manifest_json(build=build or None)
-        return request.make_response(body, headers=[
-            ("Content-Type", "application/json; charset=utf-8"),
-            ("Content-Disposition", http.content_disposition("appsscript.json")),
-        ])
+        return request.make_response(
+            body,
+            headers=[
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Content-Disposition", http.content_disposition("appsscript.json")),
+            ],
+        )
 
     @http.route("/mail_plugin_gmail/setup", type="http", auth="user", methods=["GET"])
     def setup_guide(self, addin=None):

@@ -253,8 +253,10 @@ class MailPluginAuthCode(models.Model):
             return None
         # Raised without keeping anything: the code stays usable until it expires.
         limits._check(limits._hit("code_exchange_user", f"user #{user.id} ({user.login})"))
-        connection, key = self.env["mail.plugin.connection"].sudo()._create_for_user(
-            user, auth_code.client_name or "Mail Plugin", scope=auth_code.scope
+        connection, key = (
+            self.env["mail.plugin.connection"]
+            .sudo()
+            ._create_for_user(user, auth_code.client_name or "Mail Plugin", scope=auth_code.scope)
         )
         auth_code.connection_id = connection
         return key

@@ -28,9 +28,7 @@ class MailPluginConnection(models.Model):
     apikey_id = fields.Many2one(
         "res.users.apikeys", required=True, readonly=True, ondelete="cascade", index=True
     )
-    user_id = fields.Many2one(
-        "res.users", required=True, readonly=True, ondelete="cascade", index=True
-    )
+    user_id = fields.Many2one("res.users", required=True, readonly=True, ondelete="cascade", index=True)
     client_name = fields.Char(required=True, readonly=True)
     key_digest = fields.Char(required=True, readonly=True, copy=False, groups="base.group_system")
     last_use = fields.Datetime(readonly=True)
@@ -63,8 +61,7 @@ class MailPluginConnection(models.Model):
         name = _("Mail Plugin: %s", client_name)
         key = self.env["res.users.apikeys"].with_user(user)._generate(scope, name)
         self.env.cr.execute(
-            "SELECT id FROM res_users_apikeys WHERE user_id = %s AND index = %s "
-            "ORDER BY id DESC LIMIT 1",
+            "SELECT id FROM res_users_apikeys WHERE user_id = %s AND index = %s " "ORDER BY id DESC LIMIT 1",
             [user.id, key[:8]],
         )
         apikey_id = self.env.cr.fetchone()[0]

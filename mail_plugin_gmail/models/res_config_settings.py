@@ -42,8 +42,7 @@ class ResConfigSettings(models.TransientModel):
     mail_plugin_gmail_server_url = fields.Char(
         string="Address for the add-on",
         compute="_compute_mail_plugin_gmail_server_url",
-        help="What users type in the add-on's login screen: this database's base URL "
-        "(web.base.url).",
+        help="What users type in the add-on's login screen: this database's base URL " "(web.base.url).",
     )
 
     @api.constrains("mail_plugin_gmail_redirect_patterns")

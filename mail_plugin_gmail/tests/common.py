@@ -20,8 +20,12 @@ class MailPluginHttpCase(HttpCase):
         # Rate limit counters left by earlier runs on this database must not refuse our calls.
         cls.env.cr.execute("DELETE FROM mail_plugin_rate_limit")
         cls.user = new_test_user(
-            cls.env, login="mp_alice", password="mp_alice_pw1", name="Alice Plugin",
-            groups="base.group_user,base.group_partner_manager", email="alice@example.com",
+            cls.env,
+            login="mp_alice",
+            password="mp_alice_pw1",
+            name="Alice Plugin",
+            groups="base.group_user,base.group_partner_manager",
+            email="alice@example.com",
         )
 
     # --- helpers -------------------------------------------------------------------------
@@ -56,14 +60,9 @@ class MailPluginHttpCase(HttpCase):
         self.authenticate(login, password)
         page = self.url_open(self.auth_url(**auth_params), allow_redirects=False)
         self.assertEqual(page.status_code, 200, page.text[:500])
-        fields = {
-            name: html.unescape(value)
-            for name, value in re.findall(HIDDEN_INPUT, page.text)
-        }
+        fields = {name: html.unescape(value) for name, value in re.findall(HIDDEN_INPUT, page.text)}
         fields["do"] = "1" if allow else ""
-        return self.url_open(
-            "/mail_plugin/auth/confirm", data=fields, allow_redirects=False
-        )
+        return self.url_open("/mail_plugin/auth/confirm", data=fields, allow_redirects=False)
 
     def clean_error(self, response):
         """The JSON-RPC error of a call that must fail cleanly: HTTP 200, no result, no

@@ -15,8 +15,17 @@ LEAD = "/mail_plugin/lead/create"
 TASK = "/mail_plugin/task/create"
 
 # Keys the newer builds read (gmail/src/models/*.ts at the HTTP add-in's commit).
-NEWER_PARTNER_KEYS = {"id", "name", "email", "image", "is_company", "parent_name", "phone", "mobile",
-                      "can_write_on_partner"}
+NEWER_PARTNER_KEYS = {
+    "id",
+    "name",
+    "email",
+    "image",
+    "is_company",
+    "parent_name",
+    "phone",
+    "mobile",
+    "can_write_on_partner",
+}
 NEWER_LEAD_KEYS = {"id", "name", "revenues_description", "partner_id", "partner_image"}
 NEWER_TASK_KEYS = {"id", "name", "project_name", "partner_id", "partner_image"}
 NEWER_PROJECT_KEYS = {"id", "name", "partner_name", "stage_name", "company_name"}
@@ -179,7 +188,7 @@ class TestUnknownSenderCard(GenerationsCase):
 
 @tagged("post_install", "-at_install")
 class TestAddToOdoo(GenerationsCase):
-    """"Save in Odoo" / "Add to Odoo" right after opening the email, as each build sends it."""
+    """ "Save in Odoo" / "Add to Odoo" right after opening the email, as each build sends it."""
 
     def add_to_odoo(self, build, header_name, email):
         answer, card = self.open_email(build, header_name, email)

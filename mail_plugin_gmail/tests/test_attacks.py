@@ -684,7 +684,7 @@ class TestAttacks(MailPluginHttpCase):
 
         def chunks(data):
             for start in range(0, len(data), 64 * 1024):
-                yield data[start:start + 64 * 1024]
+                yield data[start : start + 64 * 1024]
 
         response = requests.post(
             f"{self.base_url()}/mail_plugin/auth/access_token",
@@ -764,9 +764,7 @@ class TestAttacks(MailPluginHttpCase):
     def test_negative_and_huge_ids(self):
         token = self.sign_in()
         for partner_id in [-1, 0, 2**31, 2**63, -(2**63), "1; DROP TABLE res_partner", 1.5, [1], {"id": 1}]:
-            response = self.served(
-                "/mail_plugin/partner/get", token, {"partner_id": partner_id, "email": ""}
-            )
+            response = self.served("/mail_plugin/partner/get", token, {"partner_id": partner_id, "email": ""})
             body = self.assertCleanError(response)
             self.assertNotIn("Internal error", json.dumps(body))
 

@@ -23,7 +23,11 @@ class TestDescribeCallback(TransactionCase):
         cases = {
             ADDIN_CALLBACK: ("addin.example.net", "/auth_callback", ADDIN_CALLBACK),
             ADDIN_CALLBACK + "?x=1#y": ("addin.example.net", "/auth_callback", ""),
-            "https://ADDIN.example.net:8443/cb": ("addin.example.net:8443", "/cb", "https://addin.example.net:8443/cb"),
+            "https://ADDIN.example.net:8443/cb": (
+                "addin.example.net:8443",
+                "/cb",
+                "https://addin.example.net:8443/cb",
+            ),
             "https://addin.example.net:443/cb": ("addin.example.net", "/cb", "https://addin.example.net/cb"),
             "https://addin.example.net": ("addin.example.net", "/", "https://addin.example.net/"),
             "http://addin.example.net/cb": ("addin.example.net", "/cb", ""),

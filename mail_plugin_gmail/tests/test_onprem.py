@@ -12,17 +12,31 @@ ADDON_RECORD_MODELS = ("res.partner", "crm.lead", "helpdesk.ticket", "project.ta
 
 # The add-on's own whitelist (Apps Script generations of 2023 and 2025), as paths.
 ADDON_OLD = [
-    "/mail_plugin/get_translations", "/mail_plugin/partner/get", "/mail_plugin/log_mail_content",
-    "/mail_plugin/partner/search", "/mail_plugin/partner/create",
-    "/mail_plugin/partner/enrich_and_create_company", "/mail_plugin/partner/enrich_and_update_company",
-    "/mail_plugin/lead/create", "/mail_plugin/ticket/create", "/mail_plugin/project/search",
-    "/mail_plugin/project/create", "/mail_plugin/task/create", "/web/login", "/mail_plugin/auth",
+    "/mail_plugin/get_translations",
+    "/mail_plugin/partner/get",
+    "/mail_plugin/log_mail_content",
+    "/mail_plugin/partner/search",
+    "/mail_plugin/partner/create",
+    "/mail_plugin/partner/enrich_and_create_company",
+    "/mail_plugin/partner/enrich_and_update_company",
+    "/mail_plugin/lead/create",
+    "/mail_plugin/ticket/create",
+    "/mail_plugin/project/search",
+    "/mail_plugin/project/create",
+    "/mail_plugin/task/create",
+    "/web/login",
+    "/mail_plugin/auth",
     "/mail_plugin/auth/access_token",
 ]
-ADDON_NEW = [
-    path for path in ADDON_OLD if path not in ("/mail_plugin/partner/search", "/mail_plugin/project/search")
-] + [f"/mail_plugin/{kind}/{model}" for kind in ("search_records", "redirect_to_record")
-     for model in ADDON_RECORD_MODELS] + ["/mail_plugin/auth/check_version"]
+ADDON_NEW = (
+    [path for path in ADDON_OLD if path not in ("/mail_plugin/partner/search", "/mail_plugin/project/search")]
+    + [
+        f"/mail_plugin/{kind}/{model}"
+        for kind in ("search_records", "redirect_to_record")
+        for model in ADDON_RECORD_MODELS
+    ]
+    + ["/mail_plugin/auth/check_version"]
+)
 
 
 @tagged("post_install", "-at_install")
@@ -150,7 +164,10 @@ class TestOnPremisePages(MailPluginHttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.admin_user = new_test_user(
-            cls.env, login="mp_root", password="mp_root_pw1", groups="base.group_user,base.group_system",
+            cls.env,
+            login="mp_root",
+            password="mp_root_pw1",
+            groups="base.group_user,base.group_system",
         )
 
     def test_download_for_admin(self):
@@ -214,8 +231,11 @@ class TestOnPremiseTour(HttpCase):
         # from inside the button's request would wait for it, so the probe is stubbed here
         # (TestOnPremisePages.test_real_probe runs the real one).
         with patch.object(diagnostic_class, "_probe", lambda self, url: (True, "HTTP 200")):
-            self.start_tour("/web#action=base_setup.action_general_configuration",
-                            "mail_plugin_gmail_onprem_tour", login="admin")
+            self.start_tour(
+                "/web#action=base_setup.action_general_configuration",
+                "mail_plugin_gmail_onprem_tour",
+                login="admin",
+            )
         self.assertEqual(params.get_param("mail_plugin_gmail.enabled"), "True")
         report = self.env["mail.plugin.diagnostic"].search([], order="id desc", limit=1)
         self.assertEqual(report.state, "error")
@@ -240,9 +260,11 @@ class TestFrench(MailPluginHttpCase):
     def test_settings_in_french(self):
         arch = self.env["res.config.settings"].with_context(lang="fr_FR").get_view()["arch"]
         self.assertIn("Vérifier la connexion", arch)
-        field = self.env["res.config.settings"].with_context(lang="fr_FR").fields_get(
-            ["mail_plugin_gmail_server_url"]
-        )["mail_plugin_gmail_server_url"]
+        field = (
+            self.env["res.config.settings"]
+            .with_context(lang="fr_FR")
+            .fields_get(["mail_plugin_gmail_server_url"])["mail_plugin_gmail_server_url"]
+        )
         self.assertEqual(field["string"], "Adresse pour le module complémentaire")
 
     def test_pages_in_french(self):
@@ -253,8 +275,13 @@ class TestFrench(MailPluginHttpCase):
         self.assertIn("demande à utiliser cette base de données en tant que", consent.text)
         success = self.url_open("/mail_plugin/auth/success?success=1")
         self.assertIn("Succès !", success.text)
-        new_test_user(self.env, login="mp_root_fr", password="mp_root_fr_pw1", lang="fr_FR",
-                      groups="base.group_user,base.group_system")
+        new_test_user(
+            self.env,
+            login="mp_root_fr",
+            password="mp_root_fr_pw1",
+            lang="fr_FR",
+            groups="base.group_user,base.group_system",
+        )
         self.authenticate("mp_root_fr", "mp_root_fr_pw1")
         guide = self.url_open("/mail_plugin_gmail/setup")
         self.assertIn("(exactement cette adresse, sans /web ni /odoo).", guide.text)

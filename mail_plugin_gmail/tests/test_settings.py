@@ -32,7 +32,9 @@ class TestSettings(TransactionCase):
 
     def test_redirect_allowlist(self):
         codes = self.env["mail.plugin.auth.code"]
-        self.assertTrue(codes._is_redirect_allowed("https://script.google.com/macros/d/AKfycbx_abc-123/usercallback"))
+        self.assertTrue(
+            codes._is_redirect_allowed("https://script.google.com/macros/d/AKfycbx_abc-123/usercallback")
+        )
         self.assertTrue(codes._is_redirect_allowed(None))
         self.assertTrue(codes._is_redirect_allowed("/mail_plugin/auth/success"))
         for bad in (

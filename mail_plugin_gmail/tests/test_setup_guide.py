@@ -77,10 +77,14 @@ class TestSetupGuide(MailPluginHttpCase):
             self.assertEqual(whitelist, expected)
         self.assertEqual(len(addon_builds.PATHS_2023), 15)
         self.assertEqual(len(addon_builds.PATHS_2025), 24)
-        self.assertIn(BASE + "/mail_plugin/project/search", self.url_open(
-            "/mail_plugin_gmail/appsscript.json?build=ef529cda8").text)
-        self.assertIn(BASE + "/mail_plugin/auth/check_version", self.url_open(
-            "/mail_plugin_gmail/appsscript.json?build=4306e111c").text)
+        self.assertIn(
+            BASE + "/mail_plugin/project/search",
+            self.url_open("/mail_plugin_gmail/appsscript.json?build=ef529cda8").text,
+        )
+        self.assertIn(
+            BASE + "/mail_plugin/auth/check_version",
+            self.url_open("/mail_plugin_gmail/appsscript.json?build=4306e111c").text,
+        )
         response = self.url_open("/mail_plugin_gmail/appsscript.json?build=master")
         self.assertEqual(response.status_code, 404)
 
@@ -138,7 +142,9 @@ class TestAddonRepositoryTable(TransactionCase):
         for key, build in addon_builds.APPS_SCRIPT_BUILDS.items():
             upstream = json.loads(self.git_show(repo, build["commit"], addon_builds.APPS_SCRIPT_MANIFEST))
             whitelist = upstream["urlFetchWhitelist"]
-            paths = {url[len("https://odoo.com"):] for url in whitelist if url.startswith("https://odoo.com/")}
+            paths = {
+                url[len("https://odoo.com") :] for url in whitelist if url.startswith("https://odoo.com/")
+            }
             self.assertEqual(paths, set(build["paths"]), key)
             external = {url for url in whitelist if "://odoo.com/" not in url and "://*.odoo.com/" not in url}
             self.assertEqual(external, set(build["external_urls"]), key)

@@ -105,9 +105,7 @@ def _serve_nodb_or_unavailable(original):
     def _serve_nodb(self):
         httprequest = self.httprequest
         if is_add_on_json_path(httprequest.path) and _database_unreachable(httprequest):
-            _logger.warning(
-                "mail plugin: database not available, %s answered 'try again'", httprequest.path
-            )
+            _logger.warning("mail plugin: database not available, %s answered 'try again'", httprequest.path)
             return unavailable_response(_request_id(httprequest))
         return original(self)
 

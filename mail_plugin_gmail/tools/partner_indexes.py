@@ -162,9 +162,7 @@ def _build_concurrently(dbname, indexes):
         with cnx.cursor() as cr:
             cr.execute("SET lock_timeout = '10s'")
             for name in _invalid_indexes(cr, list(indexes)):
-                cr.execute(
-                    pgsql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(pgsql.Identifier(name))
-                )
+                cr.execute(pgsql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(pgsql.Identifier(name)))
             for name, (table, definition) in indexes.items():
                 try:
                     cr.execute(_create_index_sql(name, table, definition, concurrently=True))

@@ -96,67 +96,128 @@ class MailPluginDiagnostic(models.TransientModel):
         if facts["enabled"]:
             add("enabled", name, "ok", _("The add-on may sign in to this database."))
         else:
-            add("enabled", name, "error", _("Mail Plugin is off: the add-on's requests are refused."),
-                _("Tick Mail Plugin in this block and save."))
+            add(
+                "enabled",
+                name,
+                "error",
+                _("Mail Plugin is off: the add-on's requests are refused."),
+                _("Tick Mail Plugin in this block and save."),
+            )
 
         name = _("Secure address")
         scheme = urlsplit(base_url).scheme
         if scheme == "https":
             add("https", name, "ok", _("%s uses HTTPS.", base_url))
         else:
-            add("https", name, "error",
-                _("%s is not an HTTPS address: Google lets add-ons fetch HTTPS addresses only.",
-                  base_url or _("The base URL")),
-                _("Serve Odoo behind an HTTPS reverse proxy (with proxy_mode on), then open Odoo "
-                  "through https:// so that web.base.url becomes your HTTPS address."))
+            add(
+                "https",
+                name,
+                "error",
+                _(
+                    "%s is not an HTTPS address: Google lets add-ons fetch HTTPS addresses only.",
+                    base_url or _("The base URL"),
+                ),
+                _(
+                    "Serve Odoo behind an HTTPS reverse proxy (with proxy_mode on), then open Odoo "
+                    "through https:// so that web.base.url becomes your HTTPS address."
+                ),
+            )
 
         name = _("Address matches")
         if not host:
-            add("host", name, "warning", _("The address used to open Odoo is unknown here."),
-                _("Run this check from the browser, in Settings."))
+            add(
+                "host",
+                name,
+                "warning",
+                _("The address used to open Odoo is unknown here."),
+                _("Run this check from the browser, in Settings."),
+            )
         elif _netloc(host) == _netloc(base_url):
             add("host", name, "ok", _("You use %s, the address users enter in the add-on.", base_url))
         else:
-            add("host", name, "error",
+            add(
+                "host",
+                name,
+                "error",
                 _("You opened Odoo as %(host)s but web.base.url is %(url)s.", host=host, url=base_url),
-                _("Users must enter the address Odoo answers at. Set the system parameter "
-                  "web.base.url to the public address (log in once through it as an administrator "
-                  "while it is not frozen), and check your proxy passes the Host header."))
+                _(
+                    "Users must enter the address Odoo answers at. Set the system parameter "
+                    "web.base.url to the public address (log in once through it as an administrator "
+                    "while it is not frozen), and check your proxy passes the Host header."
+                ),
+            )
 
         name = _("Base URL frozen")
         if facts["frozen"]:
             add("frozen", name, "ok", _("web.base.url.freeze is set: the address stays as it is."))
         else:
-            add("frozen", name, "warning",
+            add(
+                "frozen",
+                name,
+                "warning",
                 _("web.base.url changes whenever an administrator logs in through another address."),
-                _("In Settings, Technical, System Parameters, add web.base.url.freeze with the "
-                  "value True."))
+                _(
+                    "In Settings, Technical, System Parameters, add web.base.url.freeze with the "
+                    "value True."
+                ),
+            )
 
         name = _("One database for this address")
         databases = facts.get("databases")
         url_host = urlsplit(base_url).netloc
         if databases is None:
-            add("dbfilter", name, "warning", _("The list of databases could not be read."),
-                _("Check the server's db_host, db_user and dbfilter options."))
+            add(
+                "dbfilter",
+                name,
+                "warning",
+                _("The list of databases could not be read."),
+                _("Check the server's db_host, db_user and dbfilter options."),
+            )
         else:
             answering = db_filter(databases, host=url_host)
             if answering == [facts["db_name"]]:
-                add("dbfilter", name, "ok",
-                    _("Requests to %(host)s go to %(db)s.", host=url_host, db=facts["db_name"]))
+                add(
+                    "dbfilter",
+                    name,
+                    "ok",
+                    _("Requests to %(host)s go to %(db)s.", host=url_host, db=facts["db_name"]),
+                )
             elif facts["db_name"] not in answering:
-                add("dbfilter", name, "error",
-                    _("The server's dbfilter hides %(db)s from %(host)s.",
-                      db=facts["db_name"], host=url_host),
-                    _("Change the server's dbfilter (or --database) so that %(host)s selects %(db)s, "
-                      "then restart Odoo.", host=url_host, db=facts["db_name"]))
+                add(
+                    "dbfilter",
+                    name,
+                    "error",
+                    _(
+                        "The server's dbfilter hides %(db)s from %(host)s.",
+                        db=facts["db_name"],
+                        host=url_host,
+                    ),
+                    _(
+                        "Change the server's dbfilter (or --database) so that %(host)s selects %(db)s, "
+                        "then restart Odoo.",
+                        host=url_host,
+                        db=facts["db_name"],
+                    ),
+                )
             else:
-                add("dbfilter", name, "error",
-                    _("%(count)s databases answer at %(host)s: %(dbs)s. The add-on sends no "
-                      "session, so Odoo cannot choose one.",
-                      count=len(answering), host=url_host, dbs=", ".join(answering)),
-                    _("Give each database its own host name and set dbfilter = ^%%d$ (or "
-                      "^%(db)s$ for this server alone) in the server's configuration, then restart "
-                      "Odoo.", db=facts["db_name"]))
+                add(
+                    "dbfilter",
+                    name,
+                    "error",
+                    _(
+                        "%(count)s databases answer at %(host)s: %(dbs)s. The add-on sends no "
+                        "session, so Odoo cannot choose one.",
+                        count=len(answering),
+                        host=url_host,
+                        dbs=", ".join(answering),
+                    ),
+                    _(
+                        "Give each database its own host name and set dbfilter = ^%%d$ (or "
+                        "^%(db)s$ for this server alone) in the server's configuration, then restart "
+                        "Odoo.",
+                        db=facts["db_name"],
+                    ),
+                )
 
         name = _("Add-on endpoint answers")
         if probe is None or not base_url:
@@ -164,15 +225,28 @@ class MailPluginDiagnostic(models.TransientModel):
         else:
             ok, detail = probe(base_url)
             if ok:
-                add("probe", name, "ok", _("%(url)s answers (%(detail)s).",
-                                           url=base_url + PROBE_PATH, detail=detail))
+                add(
+                    "probe",
+                    name,
+                    "ok",
+                    _("%(url)s answers (%(detail)s).", url=base_url + PROBE_PATH, detail=detail),
+                )
             else:
-                add("probe", name, "error",
-                    _("%(url)s does not answer as expected (%(detail)s).",
-                      url=base_url + PROBE_PATH, detail=detail),
-                    _("The server must reach itself through web.base.url, and that address must "
-                      "lead to this database: fix the failed lines above first, then check the "
-                      "proxy and firewall."))
+                add(
+                    "probe",
+                    name,
+                    "error",
+                    _(
+                        "%(url)s does not answer as expected (%(detail)s).",
+                        url=base_url + PROBE_PATH,
+                        detail=detail,
+                    ),
+                    _(
+                        "The server must reach itself through web.base.url, and that address must "
+                        "lead to this database: fix the failed lines above first, then check the "
+                        "proxy and firewall."
+                    ),
+                )
         return results
 
     @api.model
@@ -182,14 +256,15 @@ class MailPluginDiagnostic(models.TransientModel):
 
     @api.model
     def _create_report(self, results, base_url):
-        return self.create({
-            "base_url": base_url,
-            "state": self._summary_state(results),
-            "line_ids": [
-                fields.Command.create({"sequence": seq, **result})
-                for seq, result in enumerate(results)
-            ],
-        })
+        return self.create(
+            {
+                "base_url": base_url,
+                "state": self._summary_state(results),
+                "line_ids": [
+                    fields.Command.create({"sequence": seq, **result}) for seq, result in enumerate(results)
+                ],
+            }
+        )
 
     @api.model
     def action_check(self):

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 // Settings: switch Mail Plugin on, save, read the address for the add-on, run Check connection.
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("mail_plugin_gmail_onprem_tour", {
     test: true,
@@ -8,7 +8,8 @@ registry.category("web_tour.tours").add("mail_plugin_gmail_onprem_tour", {
     steps: () => [
         {
             content: "Switch Mail Plugin on",
-            trigger: ".o_field_widget[name='mail_plugin_gmail_enabled'] input[type='checkbox']:not(:checked)",
+            trigger:
+                ".o_field_widget[name='mail_plugin_gmail_enabled'] input[type='checkbox']:not(:checked)",
             run: "click",
         },
         {
@@ -21,24 +22,30 @@ registry.category("web_tour.tours").add("mail_plugin_gmail_onprem_tour", {
         },
         {
             content: "Saved: the block shows the address users enter in the add-on",
-            trigger: "body:not([data-mail-plugin-before-save]) #mail_plugin_gmail_details .o_field_widget[name='mail_plugin_gmail_server_url']:contains('http://127.0.0.1')",
+            trigger:
+                "body:not([data-mail-plugin-before-save]) #mail_plugin_gmail_details .o_field_widget[name='mail_plugin_gmail_server_url']:contains('http://127.0.0.1')",
             isCheck: true,
         },
         {
             content: "The manifest download is offered",
-            trigger: "#mail_plugin_gmail_details a[href='/mail_plugin_gmail/appsscript.json']",
+            trigger:
+                "#mail_plugin_gmail_details a[href='/mail_plugin_gmail/appsscript.json']",
             isCheck: true,
         },
         {
             content: "Check connection",
-            trigger: "#mail_plugin_gmail_details button[name='action_mail_plugin_gmail_check_connection']",
+            trigger:
+                "#mail_plugin_gmail_details button[name='action_mail_plugin_gmail_check_connection']",
             run: "click",
         },
         {
             content: "The report has one line per check",
-            trigger: ".o_field_widget[name='report_html'] tr:contains('Add-on endpoint answers')",
+            trigger:
+                ".o_field_widget[name='report_html'] tr:contains('Add-on endpoint answers')",
             run() {
-                const rows = document.querySelectorAll(".o_field_widget[name='report_html'] tbody tr");
+                const rows = document.querySelectorAll(
+                    ".o_field_widget[name='report_html'] tbody tr"
+                );
                 if (rows.length !== 6) {
                     throw new Error(`6 checks expected, ${rows.length} shown`);
                 }

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 // Settings → General Settings → Integrations: switch Mail Plugin on and save, as the guide says.
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("mail_plugin_gmail_settings_tour", {
     test: true,
@@ -8,7 +8,8 @@ registry.category("web_tour.tours").add("mail_plugin_gmail_settings_tour", {
     steps: () => [
         {
             content: "The Integrations block shows the Mail Plugin setting",
-            trigger: ".o_field_widget[name='mail_plugin_gmail_enabled'] input[type='checkbox']:not(:checked)",
+            trigger:
+                ".o_field_widget[name='mail_plugin_gmail_enabled'] input[type='checkbox']:not(:checked)",
             run: "click",
         },
         {
@@ -26,7 +27,8 @@ registry.category("web_tour.tours").add("mail_plugin_gmail_settings_tour", {
         },
         {
             content: "Saved: the reloaded page shows the setting on",
-            trigger: "body:not([data-mail-plugin-before-save]) .o_field_widget[name='mail_plugin_gmail_enabled'] input[type='checkbox']:checked",
+            trigger:
+                "body:not([data-mail-plugin-before-save]) .o_field_widget[name='mail_plugin_gmail_enabled'] input[type='checkbox']:checked",
             isCheck: true,
         },
     ],
