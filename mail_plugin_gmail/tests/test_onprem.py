@@ -253,7 +253,7 @@ class TestFrench(MailPluginHttpCase):
         diagnostic = self.env["mail.plugin.diagnostic"].with_context(lang="fr_FR")
         facts = TestDiagnostics.facts(self, base_url="http://odoo.example.com", enabled=False)
         results = {r["code"]: r for r in diagnostic._run_checks(facts, None)}
-        self.assertEqual(results["enabled"]["name"], "Mail Plugin est activé")
+        self.assertEqual(results["enabled"]["name"], "Le plugin de messagerie est activé")
         self.assertIn("n'est pas une adresse HTTPS", results["https"]["message"])
         self.assertIn("proxy inverse", results["https"]["hint"])
 
@@ -273,6 +273,8 @@ class TestFrench(MailPluginHttpCase):
         consent = self.url_open(self.auth_url())
         self.assertIn("Autoriser", consent.text)
         self.assertIn("demande à utiliser cette base de données en tant que", consent.text)
+        # the question is one sentence around the add-on's name, translated as a whole
+        self.assertRegex(consent.text, r"Connecter <strong[^>]*>[^<]+</strong> à Odoo ?")
         success = self.url_open("/mail_plugin/auth/success?success=1")
         self.assertIn("Succès !", success.text)
         new_test_user(
@@ -285,3 +287,22 @@ class TestFrench(MailPluginHttpCase):
         self.authenticate("mp_root_fr", "mp_root_fr_pw1")
         guide = self.url_open("/mail_plugin_gmail/setup")
         self.assertIn("(exactement cette adresse, sans /web ni /odoo).", guide.text)
+        # the Apps Script add-on's login button is not translated by the add-on: its label stays
+        self.assertRegex(guide.text, r"ouvrez le module complémentaire, <em>Login</em>, saisissez <code")
+
+    def test_page_texts_are_whole_sentences(self):
+        """A sentence with a value or a link in it is one text to translate, not pieces around
+        them (inline elements carry o_translate_inline)."""
+        views = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "mail_plugin_gmail"), ("model", "=", "ir.ui.view")])
+            .mapped(lambda data: self.env["ir.ui.view"].browse(data.res_id))
+        )
+        self.assertTrue(views)
+        pieces = [
+            (view.key or view.name, term)
+            for view in views
+            for term in view._fields["arch_db"].get_trans_terms(view.arch_db)
+            if term[:1] in ",.;:)" or term.rstrip().endswith("(")
+        ]
+        self.assertEqual(pieces, [])
