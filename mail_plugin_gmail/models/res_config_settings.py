@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .mail_plugin_auth_code import parse_callback_patterns
+from ..tools.callbacks import parse_callback_patterns
 
 
 class ResConfigSettings(models.TransientModel):

@@ -7,7 +7,7 @@ callback's host is what decides who receives the code, so the sign-in pages show
 import re
 from urllib.parse import urlsplit
 
-from ..models.mail_plugin_auth_code import split_callback
+from .callbacks import split_callback
 
 # Google Apps Script's OAuth callback: the add-on's script id is the only variable part.
 APPS_SCRIPT_CALLBACK = re.compile(
