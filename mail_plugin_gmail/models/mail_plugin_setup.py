@@ -12,6 +12,7 @@ from ..tools.addon_builds import (
     APPS_SCRIPT_README,
     DEFAULT_APPS_SCRIPT_BUILD,
     HTTP_ADDIN,
+    PATHS_2023,
     archive_url,
     file_url,
 )
@@ -23,26 +24,9 @@ SETTINGS_URL = "/web#action=base_setup.action_general_configuration"
 # 2025: search_records, redirect_to_record, check_version), besides one search and one link
 # path per searchable model (_addon_paths). Google refuses any fetch that no urlFetchWhitelist
 # entry covers.
-ADDON_PATHS = (
-    "/mail_plugin/get_translations",
-    "/mail_plugin/partner/get",
-    "/mail_plugin/log_mail_content",
-    "/mail_plugin/partner/search",
-    "/mail_plugin/partner/create",
-    "/mail_plugin/partner/enrich_and_create_company",
-    "/mail_plugin/partner/enrich_and_update_company",
-    "/mail_plugin/lead/create",
-    "/mail_plugin/ticket/create",
-    "/mail_plugin/project/search",
-    "/mail_plugin/project/create",
-    "/mail_plugin/task/create",
-    "/web/login",
-    "/mail_plugin/auth",
-    "/mail_plugin/auth/access_token",
-    "/mail_plugin/auth/check_version",
-)
+ADDON_PATHS = (*PATHS_2023, "/mail_plugin/auth/check_version")
 # Called by the 2023 add-on directly, not through the database: it stays as it is.
-ADDON_EXTERNAL_URLS = ("https://iap-services.odoo.com/iap/mail_extension/enrich",)
+ADDON_EXTERNAL_URLS = APPS_SCRIPT_BUILDS["ef529cda8"]["external_urls"]
 ADDON_SCOPES = (
     "https://www.googleapis.com/auth/userinfo.email",
     "https://www.googleapis.com/auth/gmail.addons.execute",
