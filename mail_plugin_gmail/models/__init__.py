@@ -4,6 +4,7 @@ from . import mail_plugin_connection
 from . import mail_plugin_rate_limit
 from . import res_config_settings
 from . import mail_plugin_translation
+from . import mail_plugin_access
 from . import mail_plugin_app
 from . import mail_plugin_email
 from . import mail_plugin_partner

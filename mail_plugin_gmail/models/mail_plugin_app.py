@@ -1,4 +1,5 @@
 import ast
+from types import MappingProxyType
 
 from odoo import Command, _, api, models, tools
 from odoo.addons.base.models.res_lang import intersperse
@@ -6,6 +7,18 @@ from odoo.tools import SQL, float_round, html2plaintext
 from odoo.tools.misc import NON_BREAKING_SPACE, formatLang
 
 from ..tools.exceptions import MailPluginError
+
+
+def _frozen(value):
+    """``value`` with its dicts and lists made read-only, so that a cached copy is shared safely."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+_NO_APP = MappingProxyType({})
 
 
 class MailPluginApp(models.AbstractModel):
@@ -104,14 +117,21 @@ class MailPluginApp(models.AbstractModel):
     # Reading the descriptions
     # ------------------------------------------------------------------------------------
     @api.model
+    @tools.ormcache("self.env.lang")
+    def _apps(self):
+        """``_app_descriptions()`` in the user's language, built once per language (every
+        request reads it several times; building it translates its labels). Read-only."""
+        return _frozen(self._app_descriptions())
+
+    @api.model
     def _app(self, model):
-        """The description of ``model`` (an empty dict for a model the add-on does not know)."""
-        return self._app_descriptions().get(model, {})
+        """The description of ``model`` (empty for a model the add-on does not know)."""
+        return self._apps().get(model, _NO_APP)
 
     @api.model
     def _app_models(self, feature):
         """Models whose description sets ``feature`` (e.g. "searchable", "loggable")."""
-        return [model for model, app in self._app_descriptions().items() if app.get(feature)]
+        return [model for model, app in self._apps().items() if app.get(feature)]
 
     @api.model
     def _check_app(self, model):
@@ -250,7 +270,8 @@ class MailPluginApp(models.AbstractModel):
             "recurring_plan": SQL("''"),
         }
         if self.env.user.has_group("crm.group_use_recurring_revenues"):
-            plans = self.env["crm.recurring.plan"].with_context(active_test=False)._search([])
+            access = self.env["mail.plugin.access"].with_context(active_test=False)
+            plans = access._search_as_user("crm.recurring.plan", [])
             columns["recurring_revenue"] = SQL('"crm_lead"."recurring_revenue"')
             columns["recurring_plan"] = self._translated_name(
                 "crm_recurring_plan", SQL('"crm_lead"."recurring_plan"'), plans
@@ -316,7 +337,8 @@ class MailPluginApp(models.AbstractModel):
 
     @api.model
     def _task_card_columns(self):
-        projects = self.env["project.project"].with_context(active_test=False)._search([])
+        access = self.env["mail.plugin.access"].with_context(active_test=False)
+        projects = access._search_as_user("project.project", [])
         return {
             "id": SQL('"project_task"."id"'),
             "name": SQL('"project_task"."name"'),

@@ -41,16 +41,23 @@ class MailPluginRecords(models.AbstractModel):
         return domain
 
     @api.model
-    def _partner_records_conditions(self, model, partner):
+    def _partner_family_query(self, partner):
+        """The contact and its child contacts the user may read (a Query)."""
+        return self.env["mail.plugin.access"]._search_as_user(
+            "res.partner", ["|", ("id", "=", partner.id), ("parent_id", "=", partner.id)]
+        )
+
+    @api.model
+    def _partner_records_conditions(self, model, partner, family=None):
         """SQL twin of _partner_records_domain for the one-query sections, as disjoint
         conditions (their results are added up): the contact's family as an array PostgreSQL
         computes once (``= ANY(ARRAY(...))``), and the records with only the contact's address.
         Each is then found through an index of its own (in one ``OR``, or with a subquery,
-        PostgreSQL would read far more rows)."""
+        PostgreSQL would read far more rows). ``family``: _partner_family_query's, when the
+        caller has it already."""
         table = self.env[model]._table
-        family = self.env["res.partner"]._search(
-            ["|", ("id", "=", partner.id), ("parent_id", "=", partner.id)]
-        )
+        if family is None:
+            family = self._partner_family_query(partner)
         partner_column = SQL.identifier(table, "partner_id")
         conditions = [SQL("%s = ANY(ARRAY(%s))", partner_column, family.subselect())]
         email_field = self.env["mail.plugin.app"]._app(model).get("card_email_field")
@@ -66,8 +73,9 @@ class MailPluginRecords(models.AbstractModel):
         return conditions
 
     @api.model
-    def _partner_section(self, model, partner):
-        """``(rows, total)`` of one section of a contact card.
+    def _partner_section(self, model, partner, family=None):
+        """``(rows, total)`` of one section of a contact card (``family``: see
+        _partner_records_conditions).
 
         With the app's ``_<key>_card_columns`` hook, one query reads the first rows with the
         columns they show and the total count (a window function), the user's record rules
@@ -78,8 +86,7 @@ class MailPluginRecords(models.AbstractModel):
         records = self.env[model]
         columns_hook = getattr(apps, f"_{key}_card_columns", None)
         if columns_hook is None:
-            family = partner | partner.child_ids
-            domain = self._partner_records_domain(model, partner, family)
+            domain = self._partner_records_domain(model, partner, partner | partner.child_ids)
             found = records.search(domain, limit=PARTNER_LIST_LIMIT, order="create_date desc, id desc")
             count = len(found)
             if count == PARTNER_LIST_LIMIT:
@@ -93,12 +100,20 @@ class MailPluginRecords(models.AbstractModel):
         self.env["res.partner"].flush_model()
         records.flush_model()
         table = SQL.identifier(records._table)
-        matched_columns = [SQL.identifier(records._table, name) for name in ("id", "create_date")]
-        branches = []
-        for condition in self._partner_records_conditions(model, partner):
-            branch = records._search([])  # the user's record rules, archived records left out
-            branch.add_where(condition)
-            branches.append(branch.select(*matched_columns))
+        matched_columns = SQL(", ").join(
+            SQL.identifier(records._table, name) for name in ("id", "create_date")
+        )
+        # The user's record rules, archived records left out.
+        readable = self.env["mail.plugin.access"]._search_as_user(model, [])
+        branches = [
+            SQL(
+                "SELECT %s FROM %s WHERE %s",
+                matched_columns,
+                readable.from_clause,
+                SQL(" AND ").join(filter(None, [readable.where_clause, condition])),
+            )
+            for condition in self._partner_records_conditions(model, partner, family)
+        ]
         self.env.cr.execute(
             SQL(
                 """WITH matched AS MATERIALIZED (%(matched)s),
@@ -129,7 +144,8 @@ class MailPluginRecords(models.AbstractModel):
         """
         apps = self.env["mail.plugin.app"]
         data = {}
-        for model, app in apps._app_descriptions().items():
+        family = None
+        for model, app in apps._apps().items():
             card = app.get("card")
             if not card or model not in self.env:
                 continue
@@ -143,7 +159,9 @@ class MailPluginRecords(models.AbstractModel):
                 continue
             rows, count = [], 0
             if partner and can_read:
-                rows, count = self._partner_section(model, partner)
+                if family is None:
+                    family = self._partner_family_query(partner)
+                rows, count = self._partner_section(model, partner, family)
             data.update({card["list"]: rows, card["count"]: count, card["can_create"]: can_create})
         return data
 
@@ -260,7 +278,7 @@ class MailPluginRecords(models.AbstractModel):
         asks this method before giving up. None when the xml id is not one of these or its
         app is missing.
         """
-        for model, app in self.env["mail.plugin.app"]._app_descriptions().items():
+        for model, app in self.env["mail.plugin.app"]._apps().items():
             legacy_xmlid, view_xmlid = app.get("legacy_action") or (None, None)
             if legacy_xmlid == xmlid and model in self.env:
                 view = self.env.ref(view_xmlid, raise_if_not_found=False)

@@ -149,9 +149,18 @@ class ResPartner(models.Model):
         """The contact with exactly this address that the user may read (a person first)."""
         if not email_normalized:
             return self.browse()
-        return self.search_fetch(
+        return self._mail_plugin_search_fetch(
             [("email_normalized", "=", email_normalized)], CONTACT_FIELDS, order="is_company, id", limit=1
         )
+
+    @api.model
+    def _mail_plugin_search_fetch(self, domain, field_names, order=None, limit=None):
+        """``search_fetch`` as the user, with the record rules' SQL from mail.plugin.access."""
+        access = self.env["mail.plugin.access"]
+        query = access._search_as_user(self._name, domain, order=order or self._order, limit=limit)
+        if query.is_empty():
+            return self.browse()
+        return self._fetch_query(query, self._determine_fields_to_fetch(field_names))
 
     @api.model
     def _mail_plugin_find_contact_and_company(self, email_normalized=None, partner_id=None):
@@ -168,7 +177,9 @@ class ResPartner(models.Model):
         else:
             return self.browse(), self.browse()
         self.flush_model()  # the condition below is raw SQL: pending changes must be written
-        query = self._search([], order="is_company, id", limit=MAX_FAMILY)
+        query = self.env["mail.plugin.access"]._search_as_user(
+            self._name, [], order="is_company, id", limit=MAX_FAMILY
+        )
         query.add_where(
             SQL(
                 "(%s = %s OR %s = ANY(ARRAY(SELECT parent_id FROM res_partner WHERE %s = %s)))",
@@ -196,7 +207,7 @@ class ResPartner(models.Model):
         domains = email_domains.sender_domains(email_normalized)
         if not domains:
             return self.browse()
-        companies = self.search_fetch(
+        companies = self._mail_plugin_search_fetch(
             [("mail_plugin_email_domain", "in", domains)],
             [*COMPANY_FIELDS, "mail_plugin_email_domain"],
             order="id",
@@ -221,7 +232,7 @@ class ResPartner(models.Model):
         domain = ["|", "|", ("complete_name", "ilike", term), ("email", "ilike", term), ("ref", "=", term)]
         if exact:
             domain = [("id", "not in", exact.ids), *domain]
-        return exact | self.search_fetch(domain, CONTACT_FIELDS, limit=limit - len(exact))
+        return exact | self._mail_plugin_search_fetch(domain, CONTACT_FIELDS, limit=limit - len(exact))
 
     @api.model
     def _mail_plugin_search_emails(self, emails, limit=SEARCH_LIMIT):
@@ -229,7 +240,9 @@ class ResPartner(models.Model):
         emails = [email for email in emails if email]
         if not emails:
             return self.browse()
-        return self.search_fetch([("email_normalized", "in", emails)], CONTACT_FIELDS, limit=limit)
+        return self._mail_plugin_search_fetch(
+            [("email_normalized", "in", emails)], CONTACT_FIELDS, limit=limit
+        )
 
     # --- access ---------------------------------------------------------------------------
 

@@ -16,3 +16,4 @@ from . import test_consent_callback
 from . import test_addon_generations
 from . import test_contact_names
 from . import test_reliability
+from . import test_record_access

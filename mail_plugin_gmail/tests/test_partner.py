@@ -194,9 +194,9 @@ class TestPartnerGet(PartnerCase):
         """partner/get stays a handful of indexed queries whatever the database size (exact
         counts: Odoo's assertQueryCount alone only fails on more).
 
-        Each count includes the companies the user's record rules name, read again here
-        because the cache is emptied. The apps' sections (mail.plugin.records) are counted by
-        their own test, so stubbed here.
+        The SQL of the user's record rules is cached (mail.plugin.access): reading the
+        companies they name is paid by the first request only. The apps' sections
+        (mail.plugin.records) are counted by their own test, so stubbed here.
         """
         stub = patch.object(type(self.env["mail.plugin.records"]), "_partner_records_data", lambda s, p: {})
         self.startPatcher(stub)
@@ -215,16 +215,16 @@ class TestPartnerGet(PartnerCase):
             return answer
 
         # known: contact and company in one query, both images in one
-        answer = answer_in(3, "jane.doe@acme-corp.test")
+        answer = answer_in(2, "jane.doe@acme-corp.test")
         self.assertEqual(answer["partner"]["id"], self.jane.id)
         self.assertEqual(answer["partner"]["company"]["id"], self.acme.id)
         self.assertEqual(answer["partner"]["company"]["address"]["country"], "Belgium")
         # unknown: the contact lookup, the company by domain, its image
-        answer = answer_in(4, "bob@acme-corp.test")
+        answer = answer_in(3, "bob@acme-corp.test")
         self.assertEqual(answer["partner"]["company"]["id"], self.acme.id)
-        answer = answer_in(3, "bob@nowhere.test")
+        answer = answer_in(2, "bob@nowhere.test")
         self.assertEqual(answer["partner"]["company"], {"id": -1})
-        answer = answer_in(2, "bob@gmail.com")  # a public provider: no company lookup
+        answer = answer_in(1, "bob@gmail.com")  # a public provider: no company lookup
         self.assertEqual(answer["partner"]["id"], -1)
 
     def test_query_counts_over_http(self):
