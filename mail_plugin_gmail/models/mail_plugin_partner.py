@@ -61,6 +61,10 @@ class MailPluginPartner(models.AbstractModel):
         """The add-on's partner dict, one per record (partner/get, partner/search, searches)."""
         writable = partners._mail_plugin_writable_ids()
         images = self._images(partners, image_format)
+        # The companies' names only (parent_name would read every column of the companies);
+        # no query when the lookup has read them already. sudo: as the ORM reads parent_name,
+        # a related field (computed as superuser); nothing but the names is read.
+        partners.parent_id.sudo().fetch(["name"])
         return [
             {
                 "id": partner.id,
@@ -128,10 +132,7 @@ class MailPluginPartner(models.AbstractModel):
             found = partners._mail_plugin_search(query, limit)
         total = len(found)
         if total >= limit and not isinstance(query, list):
-            term = query.strip()
-            total = partners.search_count(
-                ["|", "|", ("complete_name", "ilike", term), ("email", "ilike", term), ("ref", "=", term)]
-            )
+            total = partners._mail_plugin_search_count(query)
         return [self._contact_values(found, "data_uri"), total]
 
     # --- partner/get ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models, tools
+from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, sql
 
 from ..tools import email_domains
@@ -221,18 +222,44 @@ class ResPartner(models.Model):
 
     @api.model
     def _mail_plugin_search(self, search_term, limit=SEARCH_LIMIT):
-        """Contacts matching a typed text: exact address first, then name, email or reference."""
+        """Contacts matching a typed text.
+
+        A whole address finds the contacts having it (the add-on's user pasted the sender's
+        address); only when none has it, it is looked for as any other text: in names,
+        emails and references (see _mail_plugin_text_domain).
+        """
         term = (search_term or "").strip()
         if not term:
             return self.browse()
         normalized = email_normalize(term)
         exact = self._mail_plugin_search_emails([normalized], limit) if normalized else self.browse()
-        if len(exact) >= limit:
-            return exact
-        domain = ["|", "|", ("complete_name", "ilike", term), ("email", "ilike", term), ("ref", "=", term)]
         if exact:
-            domain = [("id", "not in", exact.ids), *domain]
-        return exact | self._mail_plugin_search_fetch(domain, CONTACT_FIELDS, limit=limit - len(exact))
+            return exact
+        return self._mail_plugin_search_fetch(
+            self._mail_plugin_text_domain(term), CONTACT_FIELDS, limit=limit
+        )
+
+    @api.model
+    def _mail_plugin_search_count(self, search_term):
+        """How many contacts _mail_plugin_search finds without its limit."""
+        term = (search_term or "").strip()
+        if not term:
+            return 0
+        normalized = email_normalize(term)
+        count = normalized and self.search_count([("email_normalized", "=", normalized)])
+        return count or self.search_count(self._mail_plugin_text_domain(term))
+
+    @api.model
+    def _mail_plugin_text_domain(self, term):
+        """Contacts whose name or email contains ``term``, or whose reference is ``term``.
+
+        A text with a blank is not looked for in emails: an address has none, and each
+        trigram index read costs milliseconds on a million contacts.
+        """
+        domain = [("complete_name", "ilike", term), ("ref", "=", term)]
+        if not any(char.isspace() for char in term):
+            domain.append(("email", "ilike", term))
+        return expression.OR([[leaf] for leaf in domain])
 
     @api.model
     def _mail_plugin_search_emails(self, emails, limit=SEARCH_LIMIT):

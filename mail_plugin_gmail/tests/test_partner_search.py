@@ -23,11 +23,20 @@ class TestPartnerSearch(PartnerCase):
         found = self.ids(self.call(SEARCH, {"search_term": "acme-corp"}, self.token))
         self.assertEqual(set(found), {self.acme.id, self.jane.id, self.ann.id})
 
-    def test_exact_address_first(self):
+    def test_whole_address_finds_its_contacts(self):
         near = self.env["res.partner"].create({"name": "Aaron", "email": "xann@acme-corp.test"})
         found = self.ids(self.call(SEARCH, {"search_term": "Ann@Acme-Corp.test"}, self.token))
-        self.assertEqual(found[0], self.ann.id)
-        self.assertIn(near.id, found)
+        self.assertEqual(found, [self.ann.id])
+        # No contact with that address: contacts whose email contains it.
+        found = self.ids(self.call(SEARCH, {"search_term": "nn@acme-corp.test"}, self.token))
+        self.assertEqual(set(found), {self.ann.id, near.id})
+        # A part of an address is a text like any other.
+        found = self.ids(self.call(SEARCH, {"search_term": "xann@"}, self.token))
+        self.assertEqual(found, [near.id])
+
+    def test_text_with_blank_is_a_name(self):
+        self.env["res.partner"].create({"name": "Formatted", "email": '"Jane Doe" <jd@elsewhere.test>'})
+        self.assertEqual(self.ids(self.call(SEARCH, {"search_term": "Jane Doe"}, self.token)), [self.jane.id])
 
     def test_shape(self):
         row = self.call(SEARCH, {"search_term": "jane.doe@acme-corp.test"}, self.token)["partners"][0]
@@ -83,6 +92,9 @@ class TestSearchRecords(PartnerCase):
         self.env["res.partner"].create([{"name": f"Bulk {i}"} for i in range(35)])
         rows, total = self.call(RECORDS + "/res.partner", {"query": "Bulk"}, self.token)
         self.assertEqual((len(rows), total), (30, 35))
+        self.env["res.partner"].create([{"name": f"Same {i}", "email": "same@bulk.test"} for i in range(33)])
+        rows, total = self.call(RECORDS + "/res.partner", {"query": "SAME@bulk.test"}, self.token)
+        self.assertEqual((len(rows), total), (30, 33))
 
     def test_empty_result_is_a_list(self):
         self.assertEqual(self.call(RECORDS + "/res.partner", {"query": "zzzz-nothing"}, self.token), [[], 0])
