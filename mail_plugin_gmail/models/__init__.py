@@ -11,6 +11,7 @@ from . import mail_plugin_partner
 from . import mail_plugin_records
 from . import mail_plugin_creation
 from . import res_partner
+from . import res_users
 from . import res_country
 from . import mail_plugin_setup
 from . import mail_plugin_enrichment

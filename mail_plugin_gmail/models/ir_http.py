@@ -49,10 +49,8 @@ class IrHttp(models.AbstractModel):
             raise BadRequest("Access token invalid")
         request.update_env(user=uid)
         user = request.env.user
-        # Main company first. _get_company_ids() is Odoo's cached list of the user's active
-        # companies (cleared on every server when they change): no query on each request.
-        main = user.company_id.id
-        companies = [main] + [cid for cid in user._get_company_ids() if cid != main]
+        # Both cached (and emptied by Odoo on every server when they change): no query.
+        companies = list(user._mail_plugin_company_ids())
         request.update_context(**user.context_get(), allowed_company_ids=companies)
 
     @classmethod
