@@ -9,6 +9,12 @@ HIERARCHY_OPERATORS = ("child_of", "parent_of")
 FIXED_HIERARCHIES = ("res.company",)
 
 
+def _single_node(condition):
+    """``condition`` as one SQL node holding every parameter: the tree of the parser's SQL
+    objects would be walked again each time a query containing it is sent."""
+    return SQL(condition.code, *condition.params)
+
+
 class MailPluginAccess(models.AbstractModel):
     """The user's record rules as SQL, turned once per user and company set.
 
@@ -26,20 +32,46 @@ class MailPluginAccess(models.AbstractModel):
     @api.model
     def _search_as_user(self, model_name, domain, order=None, limit=None):
         """``self.env[model_name]._search(domain, order=order, limit=limit)``: a Query of the
-        records matching ``domain`` that the user may read, the rules' SQL taken from cache."""
+        records matching ``domain`` that the user may read, the rules' SQL taken from cache
+        (and, for an empty domain, the search's own conditions too: archived records...)."""
         model = self.env[model_name]
-        condition = self._record_rules_sql(model_name)
-        if condition is None:
+        rules = self._record_rules_sql(model_name)
+        if rules is None:
             return model._search(domain, order=order, limit=limit)
         model.check_access_rights("read")
-        # The rules' SQL below reads the tables: what the ORM still holds must be written.
+        # The SQL below reads the tables: what the ORM still holds must be written.
         self.env.flush_all()
-        # sudo: the ORM's search without the record rules, for the rules are added right
-        # below: the SQL Odoo's own _apply_ir_rules gives for this user and these companies.
-        query = model.sudo()._search(domain, order=order, limit=limit)
-        if condition and not query.is_empty():
-            query.add_where(condition)
+        unfiltered = None if domain else self._unfiltered_search_sql(model_name)
+        if unfiltered is None:
+            # sudo: the ORM's search without the record rules, for the rules are added right
+            # below: the SQL Odoo's own _apply_ir_rules gives for this user and companies.
+            query = model.sudo()._search(domain, order=order, limit=limit)
+        else:
+            query = Query(self.env.cr, model._table, model._table_query)
+            if unfiltered:
+                query.add_where(unfiltered)
+            if order:
+                query.order = model._order_to_sql(order, query)
+            query.limit = limit
+        if rules and not query.is_empty():
+            query.add_where(rules)
         return query
+
+    @api.model
+    @tools.ormcache("model_name", "self.env.context.get('active_test', True)", "self.env.lang")
+    def _unfiltered_search_sql(self, model_name):
+        """The WHERE condition of the ORM's search of every record of ``model_name``, rules
+        left out (archived records, and what the model's own ``_search`` adds), or None when
+        it cannot be cached."""
+        model = self.env[model_name]
+        # sudo: the conditions of the search alone; the record rules are _record_rules_sql's.
+        query = model.sudo()._search([])
+        if (
+            query.is_empty()
+            or query.from_clause != Query(self.env.cr, model._table, model._table_query).from_clause
+        ):
+            return None
+        return _single_node(query.where_clause)
 
     @api.model
     @tools.ormcache(
@@ -66,10 +98,7 @@ class MailPluginAccess(models.AbstractModel):
         model._apply_ir_rules(query, "read")
         if self.env.cr.sql_log_count != queries_before or query.from_clause != bare.from_clause:
             return None  # read data, or needed a join: left to the ORM on each search
-        # One node holding every parameter: the tree of the parser's SQL objects would be
-        # walked again each time a query containing it is sent.
-        condition = query.where_clause
-        return SQL(condition.code, *condition.params)
+        return _single_node(query.where_clause)
 
     @api.model
     def _prepare_rules_parsing(self, model, domain):

@@ -282,6 +282,9 @@ class MailPluginApp(models.AbstractModel):
     def _lead_card_rows(self, leads):
         """Rows of leads given as dicts of values (read by the ORM or by one query)."""
         recurring = self.env.user.has_group("crm.group_use_recurring_revenues")
+        # Translated once for the whole list (each translation looks up the language).
+        with_recurring = _("%(revenue)s + %(recurring)s %(plan)s at %(probability)s %%")
+        without_recurring = _("%(revenue)s at %(probability)s %%")
         rows = []
         for lead in leads:
             revenue = self._format_amount(lead["expected_revenue"], lead["currency_id"])
@@ -297,15 +300,14 @@ class MailPluginApp(models.AbstractModel):
                 row["recurring_revenue"] = self._format_amount(lead["recurring_revenue"], lead["currency_id"])
                 row["recurring_plan"] = lead["recurring_plan"] or ""
             if recurring and lead["recurring_revenue"]:
-                description = _(
-                    "%(revenue)s + %(recurring)s %(plan)s at %(probability)s %%",
-                    revenue=revenue,
-                    recurring=row["recurring_revenue"],
-                    plan=row["recurring_plan"],
-                    probability=probability,
-                )
+                description = with_recurring % {
+                    "revenue": revenue,
+                    "recurring": row["recurring_revenue"],
+                    "plan": row["recurring_plan"],
+                    "probability": probability,
+                }
             else:
-                description = _("%(revenue)s at %(probability)s %%", revenue=revenue, probability=probability)
+                description = without_recurring % {"revenue": revenue, "probability": probability}
             row["revenues_description"] = description
             # The 2026 add-on's search card reads this camelCase key for its label.
             row["revenuesDescription"] = description

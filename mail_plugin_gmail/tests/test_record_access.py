@@ -1,4 +1,5 @@
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import SQL
 
 
 @tagged("post_install", "-at_install")
@@ -118,3 +119,15 @@ class TestRecordAccess(TransactionCase):
     def test_empty_domain_result(self):
         query = self.access()._search_as_user("res.partner", [("id", "in", [])])
         self.assertTrue(query.is_empty())
+
+    def test_archived_records_follow_active_test(self):
+        self.hidden.active = False
+        access = self.access()
+        for context, expected in (
+            ({}, self.in_a | self.shared),
+            ({"active_test": False}, self.in_a | self.shared | self.hidden),
+        ):
+            query = access.with_context(**context)._search_as_user("res.partner", [])
+            query.add_where(SQL("%s IN %s", SQL.identifier("res_partner", "id"), tuple(self.mine.ids)))
+            self.env.cr.execute(query.select())
+            self.assertEqual({row[0] for row in self.env.cr.fetchall()}, set(expected.ids), context)
