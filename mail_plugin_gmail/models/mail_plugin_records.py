@@ -77,61 +77,75 @@ class MailPluginRecords(models.AbstractModel):
         """``(rows, total)`` of one section of a contact card (``family``: see
         _partner_records_conditions).
 
-        With the app's ``_<key>_card_columns`` hook, one query reads the first rows with the
-        columns they show and the total count (a window function), the user's record rules
-        applied by the ORM's search. Otherwise: search, count and the app's rows.
+        With the app's ``_<key>_card_columns`` hook, one query (_partner_section_sql) reads
+        the first rows with the columns they show and the total count. Otherwise: search,
+        count and the app's rows.
         """
-        apps = self.env["mail.plugin.app"]
-        key = apps._app(model)["key"]
-        records = self.env[model]
-        columns_hook = getattr(apps, f"_{key}_card_columns", None)
-        if columns_hook is None:
+        section = self._partner_section_sql(model, partner, family)
+        if section is None:
+            apps = self.env["mail.plugin.app"]
+            records = self.env[model]
             domain = self._partner_records_domain(model, partner, partner | partner.child_ids)
             found = records.search(domain, limit=PARTNER_LIST_LIMIT, order="create_date desc, id desc")
             count = len(found)
             if count == PARTNER_LIST_LIMIT:
                 count = records.search_count(domain)
             return apps._rows(found), count
+        self.env.cr.execute(SQL("SELECT %s", section))
+        return self._partner_section_rows(model, self.env.cr.fetchone()[0])
+
+    @api.model
+    def _partner_section_sql(self, model, partner, family=None):
+        """SQL of one value, ``{"rows": [{column: value}], "count": total}``: the section of
+        ``model`` on the contact's card, with the columns of the app's ``_<key>_card_columns``
+        hook (None without that hook). The user's record rules apply (mail.plugin.access).
+
+        The matching records come first (materialized: PostgreSQL then finds them through
+        the indexes of the conditions, rather than walking the whole table in date order in
+        the hope of five early matches), then the first rows and the total count of those.
+        Being a single value, several sections go to the database in one statement.
+        """
+        apps = self.env["mail.plugin.app"]
+        columns_hook = getattr(apps, f"_{apps._app(model)['key']}_card_columns", None)
+        if columns_hook is None:
+            return None
         columns = columns_hook()
-        # The matching records first (materialized: PostgreSQL then finds them through the
-        # indexes of the conditions, rather than walking the whole table in date order in the
-        # hope of five early matches), then the first rows and the total count of those.
-        # Raw SQL: what the ORM still holds in memory must be in the tables first.
-        self.env["res.partner"].flush_model()
-        records.flush_model()
-        table = SQL.identifier(records._table)
-        matched_columns = SQL(", ").join(
-            SQL.identifier(records._table, name) for name in ("id", "create_date")
-        )
-        # The user's record rules, archived records left out.
+        table = self.env[model]._table
+        # The user's record rules, archived records left out. Raw SQL: this also writes to
+        # the tables what the ORM still holds in memory.
         readable = self.env["mail.plugin.access"]._search_as_user(model, [])
+        matched_columns = SQL(", ").join(SQL.identifier(table, name) for name in ("id", "create_date"))
         branches = [
             SQL(
-                "SELECT %s FROM %s WHERE %s",
+                "(SELECT %s FROM %s WHERE %s)",
                 matched_columns,
                 readable.from_clause,
                 SQL(" AND ").join(filter(None, [readable.where_clause, condition])),
             )
             for condition in self._partner_records_conditions(model, partner, family)
         ]
-        self.env.cr.execute(
-            SQL(
-                """WITH matched AS MATERIALIZED (%(matched)s),
-                        shown AS (SELECT id, create_date FROM matched
-                                   ORDER BY create_date DESC, id DESC LIMIT %(limit)s)
-                   SELECT %(columns)s, (SELECT COUNT(*) FROM matched)
-                     FROM shown JOIN %(table)s ON %(table)s.id = shown.id
-                    ORDER BY shown.create_date DESC, shown.id DESC""",
-                matched=SQL(" UNION ALL ").join(SQL("(%s)", branch) for branch in branches),
-                limit=PARTNER_LIST_LIMIT,
-                columns=SQL(", ").join(columns.values()),
-                table=table,
-            )
+        return SQL(
+            """(WITH matched AS MATERIALIZED (%(matched)s),
+                     shown AS (SELECT id, create_date FROM matched
+                                ORDER BY create_date DESC, id DESC LIMIT %(limit)s)
+                SELECT json_build_object(
+                    'rows', (SELECT COALESCE(json_agg(json_build_object(%(columns)s)
+                                                      ORDER BY shown.create_date DESC, shown.id DESC),
+                                             '[]')
+                               FROM shown JOIN %(table)s ON %(table)s.id = shown.id),
+                    'count', (SELECT COUNT(*) FROM matched)))""",
+            matched=SQL(" UNION ALL ").join(branches),
+            limit=PARTNER_LIST_LIMIT,
+            columns=SQL(", ").join(SQL("%s, %s", key, column) for key, column in columns.items()),
+            table=SQL.identifier(table),
         )
-        fetched = self.env.cr.fetchall()
-        values = [dict(zip(columns, row[:-1], strict=True)) for row in fetched]
-        rows = getattr(apps, f"_{key}_card_rows")(values)
-        return rows, fetched[0][-1] if fetched else 0
+
+    @api.model
+    def _partner_section_rows(self, model, section):
+        """``(rows, total)`` from the value of _partner_section_sql."""
+        apps = self.env["mail.plugin.app"]
+        rows = getattr(apps, f"_{apps._app(model)['key']}_card_rows")(section["rows"])
+        return rows, section["count"]
 
     @api.model
     def _partner_records_data(self, partner):
@@ -140,11 +154,12 @@ class MailPluginRecords(models.AbstractModel):
 
         A section is present when its app is installed and the user may read or create its
         records; it is ``[]`` for an unknown sender so that the add-on offers "Create".
-        A section costs one query (see _partner_section).
+        The sections of the apps that give their columns are read in one query.
         """
         apps = self.env["mail.plugin.app"]
         data = {}
         family = None
+        pending = {}  # model -> (card, SQL of its section)
         for model, app in apps._apps().items():
             card = app.get("card")
             if not card or model not in self.env:
@@ -157,12 +172,22 @@ class MailPluginRecords(models.AbstractModel):
             can_read = records.check_access_rights("read", raise_exception=False)
             if not (can_read or can_create):
                 continue
-            rows, count = [], 0
-            if partner and can_read:
-                if family is None:
-                    family = self._partner_family_query(partner)
-                rows, count = self._partner_section(model, partner, family)
-            data.update({card["list"]: rows, card["count"]: count, card["can_create"]: can_create})
+            data.update({card["list"]: [], card["count"]: 0, card["can_create"]: can_create})
+            if not (partner and can_read):
+                continue
+            if family is None:
+                family = self._partner_family_query(partner)
+            section = self._partner_section_sql(model, partner, family)
+            if section is None:
+                data[card["list"]], data[card["count"]] = self._partner_section(model, partner, family)
+            else:
+                pending[model] = (card, section)
+        if pending:
+            self.env.cr.execute(
+                SQL("SELECT %s", SQL(", ").join(section for _card, section in pending.values()))
+            )
+            for (model, (card, _section)), value in zip(pending.items(), self.env.cr.fetchone(), strict=True):
+                data[card["list"]], data[card["count"]] = self._partner_section_rows(model, value)
         return data
 
     # ------------------------------------------------------------------------------------

@@ -299,12 +299,12 @@ class TestAppRecords(RecordsCase):
         self.env.invalidate_all()
         records._partner_records_data(self.carl)  # warm the caches of rules, groups, ...
         self.env.invalidate_all()
-        # the contact's address, then one query per section (rows and count); the SQL of the
-        # record rules comes from cache
-        with self.assertQueryCount(3):
+        # the contact's address, then one query for both sections (rows and counts); the SQL
+        # of the record rules comes from cache
+        with self.assertQueryCount(2):
             before = self.cr.sql_log_count
             few = records._partner_records_data(self.carl)
-            self.assertEqual(self.cr.sql_log_count - before, 3)
+            self.assertEqual(self.cr.sql_log_count - before, 2)
         self.make_leads(10)
         self.env["project.task"].create(
             [{"name": "T", "project_id": project.id, "partner_id": self.carl.id}] * 10
@@ -312,10 +312,10 @@ class TestAppRecords(RecordsCase):
         self.env.flush_all()
         records._partner_records_data(self.carl)
         self.env.invalidate_all()
-        with self.assertQueryCount(3):  # the same with more records than the five shown
+        with self.assertQueryCount(2):  # the same with more records than the five shown
             before = self.cr.sql_log_count
             many = records._partner_records_data(self.carl)
-            self.assertEqual(self.cr.sql_log_count - before, 3)
+            self.assertEqual(self.cr.sql_log_count - before, 2)
         self.assertEqual((len(few["leads"]), len(many["leads"]), many["lead_count"]), (3, 5, 13))
 
     def test_lead_create_for_known_contact(self):
