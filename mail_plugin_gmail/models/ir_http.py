@@ -168,34 +168,43 @@ class IrHttp(models.AbstractModel):
 
     @staticmethod
     def _read_body(max_size):
-        """The request body, read at most ``max_size`` + 1 bytes at a time from the stream:
-        a chunked body (no Content-Length) is limited as well as a declared one.
+        """The request body, read from the stream at most ``max_size`` + 1 bytes: a chunked
+        body (no Content-Length) is limited as well as a declared one.
 
-        The body is kept where werkzeug keeps it for ``get_data()``: Odoo runs the request
-        again after a serialization failure, and the stream can be read only once.
+        A declared length is read into one buffer of that size: a list of pieces joined at
+        the end would hold the body twice. The stream can be read only once; Odoo runs a
+        request again after a serialization failure with the payload parsed the first time
+        (see _check_json_rpc_envelope).
         """
         httprequest = request.httprequest
         # Odoo's request wrapper does not expose the stream; werkzeug's request it wraps does.
         wrapped = httprequest._HTTPRequest__wrapped  # pylint: disable=protected-access
         body = getattr(wrapped, "_cached_data", None)
-        if body is not None:
+        if body is not None:  # read by something else before
             if len(body) > max_size:
                 raise RequestEntityTooLarge()
+            wrapped._cached_data = b""  # pylint: disable=protected-access
             return body
-        if (httprequest.content_length or 0) > max_size:
+        declared = httprequest.content_length
+        if (declared or 0) > max_size:
             raise RequestEntityTooLarge()
         stream = wrapped.stream
-        chunks, size = [], 0
+        buffer = bytearray(declared or 0)
+        size = 0
         while True:
             piece = stream.read(min(1024 * 1024, max_size + 1 - size))
             if not piece:
                 break
-            chunks.append(piece)
+            if size + len(piece) <= len(buffer):
+                buffer[size : size + len(piece)] = piece
+            else:
+                buffer[size:] = piece
             size += len(piece)
             if size > max_size:
                 raise RequestEntityTooLarge()
-        wrapped._cached_data = b"".join(chunks)  # pylint: disable=protected-access
-        return wrapped._cached_data  # pylint: disable=protected-access
+        del buffer[size:]
+        wrapped._cached_data = b""  # pylint: disable=protected-access
+        return buffer
 
     @classmethod
     def _check_json_rpc_envelope(cls):
@@ -209,10 +218,9 @@ class IrHttp(models.AbstractModel):
         max_size = cls._max_request_size()
         try:
             body = cls._read_body(max_size)
-            # The parsed payload below replaces every copy of the body: werkzeug's bytes and the
+            # The parsed payload below replaces every copy of the body: the bytes and the
             # text, each dropped as soon as the next one exists (a 40 MB email would otherwise
             # sit in memory three times over).
-            request.httprequest._HTTPRequest__wrapped._cached_data = b""  # pylint: disable=protected-access
             text = body.decode("utf-8", "replace")
             del body
             payload = json.loads(text or "null")
