@@ -702,6 +702,15 @@ class TestAttacks(MailPluginHttpCase):
             timeout=60,
         )
         self.assertEqual(response.json()["result"], {"error": "Invalid code"})
+        # Within the limit, in many pieces: read whole (the 1 MB reads of the body span them).
+        padded = json.dumps({"params": {"auth_code": None, "pad": "y" * (900 * 1024)}}).encode()
+        response = requests.post(
+            f"{self.base_url()}/mail_plugin/auth/access_token",
+            data=chunks(padded),
+            headers={"Content-Type": "application/json"},
+            timeout=60,
+        )
+        self.assertEqual(response.json()["result"], {"error": "Invalid code"})
 
     # --- data endpoints --------------------------------------------------------------------
     def test_sql_and_html_payloads_in_partner_search(self):
