@@ -178,28 +178,33 @@ class MailPluginApp(models.AbstractModel):
         return tuple(ast.literal_eval(grouping)), thousands_sep, decimal_point
 
     @api.model
-    def _format_amount(self, amount, currency):
-        """``amount`` in ``currency`` (a record or an id) as Odoo shows it, from cached data:
-        ir.http's table of currencies (cleared when a symbol or position changes) and the
-        language's separators, so that a list of amounts costs no query."""
-        currency_id = currency.id if isinstance(currency, models.BaseModel) else currency
-        data = self.env["ir.http"].get_currencies().get(currency_id)
-        if not data:
-            currency = self.env["res.currency"].browse(currency_id)
-            return formatLang(self.env, amount or 0.0, monetary=True, currency_obj=currency)
-        amount = float(amount or 0.0)  # a Decimal when read by SQL
-        digits = data["digits"][1]
+    def _amount_formatter(self):
+        """A function formatting ``(amount, currency)`` as Odoo shows amounts, from cached data
+        read once for a whole list: ir.http's table of currencies (cleared when a symbol or
+        position changes) and the language's separators. A list of amounts costs no query."""
+        currencies = self.env["ir.http"].get_currencies()
         grouping, thousands_sep, decimal_point = self._amount_separators(self.env.lang or "en_US")
-        text = f"%.{digits}f" % float_round(amount, precision_digits=digits)
-        integer, _sep, decimals = text.partition(".")
-        text = intersperse(integer, list(grouping), thousands_sep)[0]
-        if decimals:
-            text += decimal_point + decimals
-        if not data["symbol"]:
-            return text
-        if data["position"] == "after":
-            return f"{text}{NON_BREAKING_SPACE}{data['symbol']}"
-        return f"{data['symbol']}{NON_BREAKING_SPACE}{text}"
+
+        def format_amount(amount, currency):
+            currency_id = currency.id if isinstance(currency, models.BaseModel) else currency
+            data = currencies.get(currency_id)
+            if not data:
+                currency = self.env["res.currency"].browse(currency_id)
+                return formatLang(self.env, amount or 0.0, monetary=True, currency_obj=currency)
+            amount = float(amount or 0.0)  # a Decimal when read by SQL
+            digits = data["digits"][1]
+            text = f"%.{digits}f" % float_round(amount, precision_digits=digits)
+            integer, _sep, decimals = text.partition(".")
+            text = intersperse(integer, list(grouping), thousands_sep)[0]
+            if decimals:
+                text += decimal_point + decimals
+            if not data["symbol"]:
+                return text
+            if data["position"] == "after":
+                return f"{text}{NON_BREAKING_SPACE}{data['symbol']}"
+            return f"{data['symbol']}{NON_BREAKING_SPACE}{text}"
+
+        return format_amount
 
     @api.model
     def _translated_name(self, table, record_column, readable):
@@ -285,9 +290,10 @@ class MailPluginApp(models.AbstractModel):
         # Translated once for the whole list (each translation looks up the language).
         with_recurring = _("%(revenue)s + %(recurring)s %(plan)s at %(probability)s %%")
         without_recurring = _("%(revenue)s at %(probability)s %%")
+        format_amount = self._amount_formatter()
         rows = []
         for lead in leads:
-            revenue = self._format_amount(lead["expected_revenue"], lead["currency_id"])
+            revenue = format_amount(lead["expected_revenue"], lead["currency_id"])
             probability = round(lead["probability"] or 0.0)
             row = {
                 "lead_id": lead["id"],  # older add-on
@@ -297,7 +303,7 @@ class MailPluginApp(models.AbstractModel):
                 "probability": lead["probability"] or 0.0,
             }
             if recurring:
-                row["recurring_revenue"] = self._format_amount(lead["recurring_revenue"], lead["currency_id"])
+                row["recurring_revenue"] = format_amount(lead["recurring_revenue"], lead["currency_id"])
                 row["recurring_plan"] = lead["recurring_plan"] or ""
             if recurring and lead["recurring_revenue"]:
                 description = with_recurring % {
