@@ -34,6 +34,23 @@ class TestPartnerSearch(PartnerCase):
         found = self.ids(self.call(SEARCH, {"search_term": "xann@"}, self.token))
         self.assertEqual(found, [near.id])
 
+    def test_words_in_their_order(self):
+        """A name of several words is found through each word, then checked whole."""
+
+        def search(term):
+            return set(self.ids(self.call(SEARCH, {"search_term": term}, self.token)))
+
+        # The company's name is in its people's complete names too.
+        self.assertEqual(search("Acme Corporation"), {self.acme.id, self.jane.id, self.ann.id})
+        self.assertEqual(search("corporation, jane"), {self.jane.id})
+        self.assertEqual(search("Doe Jane"), set())
+        self.assertEqual(search("Smith Ann"), set())
+        short = self.env["res.partner"].create({"name": "Li Xi"})
+        self.assertEqual(search("Li Xi"), {short.id})  # no word long enough for the index alone
+        self.assertEqual(search("xi li"), set())
+        rows, total = self.call(RECORDS + "/res.partner", {"query": "Acme Corporation"}, self.token)
+        self.assertEqual(total, 3)
+
     def test_text_with_blank_is_a_name(self):
         self.env["res.partner"].create({"name": "Formatted", "email": '"Jane Doe" <jd@elsewhere.test>'})
         self.assertEqual(self.ids(self.call(SEARCH, {"search_term": "Jane Doe"}, self.token)), [self.jane.id])
