@@ -1,8 +1,10 @@
 import base64
+import functools
 
 from odoo import _, api, models, tools
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 from odoo.tools.mimetypes import guess_mimetype
+from odoo.tools.query import Query
 
 from ..tools.exceptions import MailPluginError
 from ..tools.params import SEARCH_LIMIT
@@ -22,24 +24,34 @@ class MailPluginPartner(models.AbstractModel):
         """{id: image}: ``base64`` is the raw base64 text (the older add-on adds the data: prefix
         itself), ``data_uri`` a ready-to-use URL (the newer add-on). False when there is none."""
         # image_128 lives in an attachment: the ORM would search the attachments, then read
-        # them (two queries); one search_fetch of the columns ``datas`` needs does both, and
-        # its result goes into the cache as the ORM's would.
+        # them (two queries); one query of the columns ``datas`` needs does both, and its
+        # result goes into the cache as the ORM's would.
         field = partners._fields["image_128"]
         missing = partners.browse(list(self.env.cache.get_missing_ids(partners, field)))
         if missing:
             # sudo: only records the user may read get here (found by searches as the user),
-            # and only their own image is read.
-            attachments = (
-                self.env["ir.attachment"]
-                .sudo()
-                .search_fetch(
-                    [
-                        ("res_model", "=", partners._name),
-                        ("res_field", "=", "image_128"),
-                        ("res_id", "in", missing.ids),
-                    ],
-                    ["res_id", "store_fname", "db_datas", "file_size", "mimetype"],
+            # and only their own image is read. The conditions are those of ir.attachment's
+            # own search of a binary field's attachments, written directly: its search would
+            # parse them into the same SQL on every request.
+            attachments = self.env["ir.attachment"].sudo()
+            query = Query(self.env.cr, attachments._table, attachments._table_query)
+            column = functools.partial(SQL.identifier, attachments._table)
+            query.add_where(
+                SQL(
+                    "%s = %s AND %s = %s AND %s IN %s",
+                    column("res_model"),
+                    partners._name,
+                    column("res_field"),
+                    field.name,
+                    column("res_id"),
+                    tuple(missing.ids),
                 )
+            )
+            attachments = attachments._fetch_query(
+                query,
+                attachments._determine_fields_to_fetch(
+                    ["res_id", "store_fname", "db_datas", "file_size", "mimetype"]
+                ),
             )
             data = {attachment.res_id: attachment.datas for attachment in attachments}
             self.env.cache.insert_missing(missing, field, [data.get(pid) for pid in missing._ids])
