@@ -936,6 +936,25 @@ def plot(all_results, path):
     say(f"plot written to {path}")
 
 
+def report_command(args):
+    """--report: the tables of saved results, and with --write the generated files."""
+    results = []
+    for name in args.report or [args.out]:
+        results += json.loads(Path(name).read_text())
+    text = report(results)
+    if args.write and args.report:
+        # Several runs (say, the reference at 1M on its own) merged into the one file the
+        # report is later regenerated from.
+        Path(args.out).write_text(json.dumps(results, indent=1))
+        say(f"{len(args.report)} result files merged into {args.out}")
+    if args.write:
+        write_readme("\n".join(summary_lines(results)), REPO / "README.md")
+        write_readme(text, REPO / "bench" / "RESULTS.md")
+        args.plot = args.plot or str(REPO / "bench" / "latency.png")
+    if args.plot:
+        plot(results, args.plot)
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -954,7 +973,12 @@ def main():
     parser.add_argument("--fresh", action="store_true", help="re-install the module (keeps seeds)")
     parser.add_argument("--prepare-only", action="store_true", help="create the databases and stop")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.json"))
-    parser.add_argument("--report", nargs="*", metavar="JSON", help="only print the table of saved results")
+    parser.add_argument(
+        "--report",
+        nargs="*",
+        metavar="JSON",
+        help="only print the table of saved results (of these files, merged into --out with --write)",
+    )
     parser.add_argument("--plot", metavar="PNG", help="also write a latency plot")
     parser.add_argument(
         "--write",
@@ -966,16 +990,7 @@ def main():
     args.cases = [c for c in args.cases.split(",") if c]
 
     if args.report is not None:
-        results = []
-        for name in args.report or [args.out]:
-            results += json.loads(Path(name).read_text())
-        text = report(results)
-        if args.write:
-            write_readme("\n".join(summary_lines(results)), REPO / "README.md")
-            write_readme(text, REPO / "bench" / "RESULTS.md")
-            args.plot = args.plot or str(REPO / "bench" / "latency.png")
-        if args.plot:
-            plot(results, args.plot)
+        report_command(args)
         return
 
     sizes = [parse_size(s) for s in args.sizes.split(",")]
