@@ -27,7 +27,7 @@ COMPANY_FIELDS = [
 CONTACT_FIELDS = [*COMPANY_FIELDS, "parent_id"]
 
 
-def _same(sql):
+def _without_unaccent(sql):
     return sql
 
 
@@ -275,7 +275,9 @@ class ResPartner(models.Model):
         name_sql = self._mail_plugin_domain_sql([("complete_name", "ilike", term)])
         if len(words) > 1 and any(len(word) >= 3 for word in words):
             field = self._fields["complete_name"]
-            unaccent = get_unaccent_wrapper(self.env.cr) if getattr(field, "unaccent", False) else _same
+            unaccent = (
+                get_unaccent_wrapper(self.env.cr) if getattr(field, "unaccent", False) else _without_unaccent
+            )
             # "|| ''": the whole text is checked on the rows the words found, without the index.
             whole = SQL(
                 "(%s || '') ILIKE %s",
