@@ -45,7 +45,7 @@ class MailPluginApp(models.AbstractModel):
           record created from an email; optionally ``_<key>_card_columns()`` and
           ``_<key>_card_rows(values)``: the columns partner/get's section reads in its single
           query (``{key: SQL}``) and its rows built from them (see
-          mail.plugin.records._partner_section);
+          mail.plugin.records._partner_section_sql);
         - ``app``: the app's name, for "not installed" errors;
         - ``card``: its keys in partner/get, ``list``/``count``/``can_create`` (a section of
           the contact's records), or ``can_create`` alone (a flag without a list);

@@ -73,26 +73,15 @@ class MailPluginRecords(models.AbstractModel):
         return conditions
 
     @api.model
-    def _partner_section(self, model, partner, family=None):
-        """``(rows, total)`` of one section of a contact card (``family``: see
-        _partner_records_conditions).
-
-        With the app's ``_<key>_card_columns`` hook, one query (_partner_section_sql) reads
-        the first rows with the columns they show and the total count. Otherwise: search,
-        count and the app's rows.
-        """
-        section = self._partner_section_sql(model, partner, family)
-        if section is None:
-            apps = self.env["mail.plugin.app"]
-            records = self.env[model]
-            domain = self._partner_records_domain(model, partner, partner | partner.child_ids)
-            found = records.search(domain, limit=PARTNER_LIST_LIMIT, order="create_date desc, id desc")
-            count = len(found)
-            if count == PARTNER_LIST_LIMIT:
-                count = records.search_count(domain)
-            return apps._rows(found), count
-        self.env.cr.execute(SQL("SELECT %s", section))
-        return self._partner_section_rows(model, self.env.cr.fetchone()[0])
+    def _partner_section_search(self, model, partner):
+        """``(rows, total)`` of a section whose app gives no columns: the ORM's search."""
+        records = self.env[model]
+        domain = self._partner_records_domain(model, partner, partner | partner.child_ids)
+        found = records.search(domain, limit=PARTNER_LIST_LIMIT, order="create_date desc, id desc")
+        count = len(found)
+        if count == PARTNER_LIST_LIMIT:
+            count = records.search_count(domain)
+        return self.env["mail.plugin.app"]._rows(found), count
 
     @api.model
     def _partner_section_sql(self, model, partner, family=None):
@@ -179,7 +168,7 @@ class MailPluginRecords(models.AbstractModel):
                 family = self._partner_family_query(partner)
             section = self._partner_section_sql(model, partner, family)
             if section is None:
-                data[card["list"]], data[card["count"]] = self._partner_section(model, partner, family)
+                data[card["list"]], data[card["count"]] = self._partner_section_search(model, partner)
             else:
                 pending[model] = (card, section)
         if pending:

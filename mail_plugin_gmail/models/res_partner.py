@@ -166,6 +166,11 @@ class ResPartner(models.Model):
         """``search_fetch`` as the user, with the record rules' SQL from mail.plugin.access."""
         access = self.env["mail.plugin.access"]
         query = access._search_as_user(self._name, domain, order=order or self._order, limit=limit)
+        return self._mail_plugin_fetch(query, field_names)
+
+    @api.model
+    def _mail_plugin_fetch(self, query, field_names):
+        """The records of ``query`` with these fields in cache, read by that one query."""
         if query.is_empty():
             return self.browse()
         return self._fetch_query(query, self._determine_fields_to_fetch(field_names))
@@ -198,7 +203,7 @@ class ResPartner(models.Model):
                 value,
             )
         )
-        found = self._fetch_query(query, self._determine_fields_to_fetch(CONTACT_FIELDS))
+        found = self._mail_plugin_fetch(query, CONTACT_FIELDS)
         contact = found.filtered(lambda partner: partner[column] == value)[:1]
         if contact.is_company:
             return contact, contact
@@ -242,10 +247,9 @@ class ResPartner(models.Model):
         exact = self._mail_plugin_search_emails([normalized], limit) if normalized else self.browse()
         if exact:
             return exact
-        query = self._mail_plugin_text_query(term)
-        query.order = self._order_to_sql(self._order, query)
-        query.limit = limit
-        return self._fetch_query(query, self._determine_fields_to_fetch(CONTACT_FIELDS))
+        return self._mail_plugin_fetch(
+            self._mail_plugin_text_query(term, order=self._order, limit=limit), CONTACT_FIELDS
+        )
 
     @api.model
     def _mail_plugin_search_count(self, search_term):
@@ -261,9 +265,9 @@ class ResPartner(models.Model):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _mail_plugin_text_query(self, term):
+    def _mail_plugin_text_query(self, term, order=None, limit=None):
         """A Query of the contacts the user may read whose name or email contains ``term``,
-        or whose reference is ``term``.
+        or whose reference is ``term`` (``order``, ``limit``: as for a search).
 
         A text with a blank is not looked for in emails: an address has none, and each
         trigram index read costs milliseconds on a million contacts. A name of several words
@@ -289,7 +293,7 @@ class ResPartner(models.Model):
         others = [("ref", "=", term)]
         if len(words) == 1:
             others.append(("email", "ilike", term))
-        query = self.env["mail.plugin.access"]._search_as_user(self._name, [])
+        query = self.env["mail.plugin.access"]._search_as_user(self._name, [], order=order, limit=limit)
         query.add_where(
             SQL(
                 "(%s)",

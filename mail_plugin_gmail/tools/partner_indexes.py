@@ -38,7 +38,7 @@ def _trigram_expression(env, column):
     return f"USING gin ({expression} gin_trgm_ops)"
 
 
-# The apps' records on a contact card (mail.plugin.records._partner_section): a task by its
+# The apps' records on a contact card (mail.plugin.records._partner_section_sql): a task by its
 # contact; a contact's leads with what the card's query and the usual record rules read, so
 # that thousands of them are counted from the index alone; a lead without contact by its
 # address.
