@@ -29,6 +29,15 @@ class MailPluginHttpCase(HttpCase):
         )
 
     # --- helpers -------------------------------------------------------------------------
+    @classmethod
+    def grant_app_groups(cls, *xmlids):
+        """Give the add-on's user these groups of the apps that are installed (the groups of
+        an app that is not are left out)."""
+        for xmlid in xmlids:
+            group = cls.env.ref(xmlid, raise_if_not_found=False)
+            if group:
+                cls.user.groups_id = [(4, group.id)]
+
     def set_enabled(self, enabled):
         self.env["ir.config_parameter"].sudo().set_param("mail_plugin_gmail.enabled", enabled)
 

@@ -107,10 +107,7 @@ class GenerationsCase(PartnerCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for xmlid in ("sales_team.group_sale_salesman_all_leads", "project.group_project_manager"):
-            group = cls.env.ref(xmlid, raise_if_not_found=False)
-            if group:
-                cls.user.groups_id = [(4, group.id)]
+        cls.grant_app_groups("sales_team.group_sale_salesman_all_leads", "project.group_project_manager")
         if "project.project" in cls.env:
             cls.project = cls.env["project.project"].create({"name": "Garden"})
 

@@ -682,35 +682,24 @@ class TestAttacks(MailPluginHttpCase):
         self.env.flush_all()
         body = json.dumps({"params": {"auth_code": "x" * (3 * 1024 * 1024)}}).encode()
 
-        def chunks(data):
-            for start in range(0, len(data), 64 * 1024):
-                yield data[start : start + 64 * 1024]
+        def post_chunked(data):
+            """POST ``data`` without Content-Length, in pieces of 64 KB."""
+            pieces = (data[start : start + 64 * 1024] for start in range(0, len(data), 64 * 1024))
+            return requests.post(
+                f"{self.base_url()}/mail_plugin/auth/access_token",
+                data=pieces,
+                headers={"Content-Type": "application/json"},
+                timeout=60,
+            )
 
-        response = requests.post(
-            f"{self.base_url()}/mail_plugin/auth/access_token",
-            data=chunks(body),
-            headers={"Content-Type": "application/json"},
-            timeout=60,
-        )
+        response = post_chunked(body)
         self.assertEqual(response.status_code, 413)
         self.assertIn("Request too large", response.json()["error"]["message"])
-        small = json.dumps({"params": {"auth_code": None}}).encode()
-        response = requests.post(
-            f"{self.base_url()}/mail_plugin/auth/access_token",
-            data=chunks(small),
-            headers={"Content-Type": "application/json"},
-            timeout=60,
-        )
+        response = post_chunked(json.dumps({"params": {"auth_code": None}}).encode())
         self.assertEqual(response.json()["result"], {"error": "Invalid code"})
         # Within the limit, in many pieces: read whole (the 1 MB reads of the body span them).
         padded = json.dumps({"params": {"auth_code": None, "pad": "y" * (900 * 1024)}}).encode()
-        response = requests.post(
-            f"{self.base_url()}/mail_plugin/auth/access_token",
-            data=chunks(padded),
-            headers={"Content-Type": "application/json"},
-            timeout=60,
-        )
-        self.assertEqual(response.json()["result"], {"error": "Invalid code"})
+        self.assertEqual(post_chunked(padded).json()["result"], {"error": "Invalid code"})
 
     # --- data endpoints --------------------------------------------------------------------
     def test_sql_and_html_payloads_in_partner_search(self):

@@ -98,20 +98,18 @@ class TestTokenCheckCost(TransactionCase):
 @tagged("post_install", "-at_install")
 class TestPartnerGetQueries(MailPluginHttpCase):
     """partner/get reads a fixed number of queries: the contact and its company, their images,
-    and one per app section (rows and count together), whatever the number of records.
+    and one for all the apps' sections (rows and counts together), whatever the number of
+    records.
 
     Runs on a database without apps and on one with CRM and Project: the expected counts
-    depend on which apps are installed. A request adds its own: the registry check, the token
-    and the user (see bench/README.md for the counts of whole requests).
+    depend on which apps are installed. A request adds its own: the registry check and the
+    token (see bench/RESULTS.md for the counts of whole requests).
     """
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        for xmlid in ("sales_team.group_sale_salesman_all_leads", "project.group_project_manager"):
-            group = cls.env.ref(xmlid, raise_if_not_found=False)
-            if group:
-                cls.user.groups_id = [(4, group.id)]
+        cls.grant_app_groups("sales_team.group_sale_salesman_all_leads", "project.group_project_manager")
         Partner = cls.env["res.partner"]
         cls.company = Partner.create(
             {

@@ -13,15 +13,11 @@ class RecordsCase(MailPluginHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # App rights for the add-on user, where the apps are installed.
-        for xmlid in (
+        cls.grant_app_groups(
             "sales_team.group_sale_salesman_all_leads",
             "project.group_project_manager",
             "helpdesk.group_helpdesk_user",
-        ):
-            group = cls.env.ref(xmlid, raise_if_not_found=False)
-            if group:
-                cls.user.groups_id = [(4, group.id)]
+        )
         cls.carl = cls.env["res.partner"].create({"name": "Carl Customer", "email": "carl@customer.example"})
 
     def result(self, response):
