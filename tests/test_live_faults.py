@@ -323,6 +323,19 @@ class Load:
         )[0][0]
         assert self.logged <= logs <= self.logged + self.unanswered_logs
 
+    def summary(self):
+        return (
+            f"{len(self.subjects)} leads each stored once, {self.calls} calls, "
+            f"{self.retries} retried creates, log answers {self.statuses}"
+        )
+
+
+def _record_fault_spans(servers, spans):
+    """Mark the servers' log from ``spans`` (offsets taken before the fault) to now as the
+    fault's: test_server_logs_have_no_error reads the rest."""
+    for server, begin in zip(servers, spans, strict=True):
+        server.fault_spans.append((begin, server.log_offset()))
+
 
 def _threads_alive(load):
     assert load.errors == []
@@ -338,15 +351,11 @@ def test_worker_killed_mid_load(servers, tokens, figures):
             time.sleep(1.5)
         time.sleep(2)
         assert _threads_alive(load)
-    for server, begin in zip(servers, spans, strict=True):
-        server.fault_spans.append((begin, server.log_offset()))
+    _record_fault_spans(servers, spans)
     load.check_stored_once()
     for server in servers:
         assert len(server.worker_pids()) == 2  # respawned
-    figures.append(
-        f"worker killed on each server under 6 clients: {len(load.subjects)} leads each stored once, "
-        f"{load.calls} calls, {load.retries} retried creates, log answers {load.statuses}"
-    )
+    figures.append(f"worker killed on each server under 6 clients: {load.summary()}")
 
 
 def _cut_connections(dbname, server, seconds):
@@ -376,13 +385,11 @@ def test_database_connections_cut_mid_load(servers, tokens, figures):
                 recovered = time.time() - cut_end
         time.sleep(1.5)
         assert _threads_alive(load)
-    for server, begin in zip(servers, spans, strict=True):
-        server.fault_spans.append((begin, server.log_offset()))
+    _record_fault_spans(servers, spans)
     assert recovered is not None
     load.check_stored_once()
     figures.append(
-        f"database connections cut for 2.5 s under 6 clients: {len(load.subjects)} leads each stored "
-        f"once, {load.calls} calls, {load.retries} retried creates, log answers {load.statuses}, "
+        f"database connections cut for 2.5 s under 6 clients: {load.summary()}, "
         f"answering again {recovered:.2f} s after"
     )
 
@@ -443,13 +450,11 @@ def test_database_server_restart_mid_load(servers, tokens, figures):
                 recovered = time.time() - started - outage
         time.sleep(1.5)
         assert _threads_alive(load)
-    for server, begin in zip(servers, spans, strict=True):
-        server.fault_spans.append((begin, server.log_offset()))
+    _record_fault_spans(servers, spans)
     assert recovered is not None
     load.check_stored_once()
     figures.append(
-        f"PostgreSQL restarted ({outage:.1f} s) under 6 clients: {len(load.subjects)} leads each stored "
-        f"once, {load.calls} calls, {load.retries} retried creates, log answers {load.statuses}, "
+        f"PostgreSQL restarted ({outage:.1f} s) under 6 clients: {load.summary()}, "
         f"answering again {recovered:.2f} s after"
     )
 
