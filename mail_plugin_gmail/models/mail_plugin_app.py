@@ -51,6 +51,8 @@ class MailPluginApp(models.AbstractModel):
           the contact's records), or ``can_create`` alone (a flag without a list);
         - ``card_email_field``: records without a contact also show on the card of the
           contact whose normalized address this field holds;
+        - ``card_partner_order_index``: the table has a btree index on ``(partner_id,
+          create_date, id)``, from which a contact's newest records are read in order;
         - ``searchable``, ``search_fields`` (matched with ilike, any of them),
           ``search_order``, ``search_all_on_empty`` (an empty search lists records);
         - ``loggable``: an email may be logged on its records;
@@ -70,6 +72,7 @@ class MailPluginApp(models.AbstractModel):
                 "app": _("CRM"),
                 "card": {"list": "leads", "count": "lead_count", "can_create": "can_create_lead"},
                 "card_email_field": "email_normalized",
+                "card_partner_order_index": True,
                 "searchable": True,
                 "search_fields": ["name", "email_from", "partner_name", "contact_name"],
                 "loggable": True,

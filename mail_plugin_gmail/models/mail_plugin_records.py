@@ -1,6 +1,7 @@
 from odoo import _, api, models
 from odoo.osv import expression
 from odoo.tools import SQL
+from odoo.tools.query import Query
 
 from ..tools.exceptions import MailPluginError
 from ..tools.params import SEARCH_LIMIT
@@ -8,6 +9,8 @@ from ..tools.params import SEARCH_LIMIT
 # Rows shown per section in partner/get: the add-on displays five and a "Show all" link.
 PARTNER_LIST_LIMIT = 5
 MAX_SEARCH_LIMIT = 200
+# A family up to this size is listed in the sections' statement (_partner_family).
+MAX_LISTED_FAMILY = 20
 
 
 class MailPluginRecords(models.AbstractModel):
@@ -48,18 +51,38 @@ class MailPluginRecords(models.AbstractModel):
         )
 
     @api.model
+    def _partner_family(self, partner):
+        """The ids of the contact and of its child contacts the user may read, or their Query
+        when they are more than MAX_LISTED_FAMILY (a company with many people). A short list
+        is written into the sections' statement: PostgreSQL then plans with the ids
+        themselves, and reads each one's newest records in order (_partner_section_sql)."""
+        query = self._partner_family_query(partner)
+        query.limit = MAX_LISTED_FAMILY + 1
+        ids = list(query)
+        if len(ids) > MAX_LISTED_FAMILY:
+            return self._partner_family_query(partner)
+        return sorted(ids)
+
+    @api.model
     def _partner_records_conditions(self, model, partner, family=None):
         """SQL twin of _partner_records_domain for the one-query sections, as disjoint
-        conditions (their results are added up): the contact's family as an array PostgreSQL
-        computes once (``= ANY(ARRAY(...))``), and the records with only the contact's address.
-        Each is then found through an index of its own (in one ``OR``, or with a subquery,
-        PostgreSQL would read far more rows). ``family``: _partner_family_query's, when the
-        caller has it already."""
+        conditions (their results are added up): the contact's family (_partner_family), and
+        the records with only the contact's address. Each is then found through an index of
+        its own (in one ``OR``, or with a subquery, PostgreSQL would read far more rows). A
+        family given as a Query is an array PostgreSQL computes once (``= ANY(ARRAY(...))``).
+        """
         table = self.env[model]._table
         if family is None:
-            family = self._partner_family_query(partner)
+            family = self._partner_family(partner)
         partner_column = SQL.identifier(table, "partner_id")
-        conditions = [SQL("%s = ANY(ARRAY(%s))", partner_column, family.subselect())]
+        if isinstance(family, Query):
+            conditions = [SQL("%s = ANY(ARRAY(%s))", partner_column, family.subselect())]
+        elif not family:  # the contact itself is not readable
+            conditions = [SQL("FALSE")]
+        elif len(family) == 1:
+            conditions = [SQL("%s = %s", partner_column, family[0])]
+        else:
+            conditions = [SQL("%s = ANY(%s)", partner_column, list(family))]
         email_field = self.env["mail.plugin.app"]._app(model).get("card_email_field")
         if email_field and partner.email_normalized:
             conditions.append(
@@ -89,45 +112,83 @@ class MailPluginRecords(models.AbstractModel):
         ``model`` on the contact's card, with the columns of the app's ``_<key>_card_columns``
         hook (None without that hook). The user's record rules apply (mail.plugin.access).
 
-        The matching records come first (materialized: PostgreSQL then finds them through
-        the indexes of the conditions, rather than walking the whole table in date order in
-        the hope of five early matches), then the first rows and the total count of those.
-        Being a single value, several sections go to the database in one statement.
+        The matching records are gathered first (materialized: PostgreSQL then finds them
+        through the indexes of the conditions, rather than walking the whole table in date
+        order in the hope of five early matches), then the first rows and the total count
+        of those. When the app says its table has an index on ``(partner_id, create_date,
+        id)`` (``card_partner_order_index``) and the family is a short list, each member's
+        newest records are read from that index in order, and counted from it, instead: a
+        contact with 10,000 opportunities is not gathered to show five. Being a single
+        value, several sections go to the database in one statement.
         """
         apps = self.env["mail.plugin.app"]
-        columns_hook = getattr(apps, f"_{apps._app(model)['key']}_card_columns", None)
+        columns_hook = self._card_columns_hook(model)
         if columns_hook is None:
             return None
+        if family is None:
+            family = self._partner_family(partner)
         columns = columns_hook()
         table = self.env[model]._table
         # The user's record rules, archived records left out. Raw SQL: this also writes to
         # the tables what the ORM still holds in memory.
         readable = self.env["mail.plugin.access"]._search_as_user(model, [])
-        matched_columns = SQL(", ").join(SQL.identifier(table, name) for name in ("id", "create_date"))
-        branches = [
-            SQL(
-                "(SELECT %s FROM %s WHERE %s)",
-                matched_columns,
-                readable.from_clause,
-                SQL(" AND ").join(filter(None, [readable.where_clause, condition])),
+
+        def select(what, condition, tail=None):
+            where = SQL(" AND ").join(filter(None, [readable.where_clause, condition]))
+            return SQL("(SELECT %s FROM %s WHERE %s%s)", what, readable.from_clause, where, tail or SQL())
+
+        id_and_date = SQL(", ").join(SQL.identifier(table, name) for name in ("id", "create_date"))
+        conditions = self._partner_records_conditions(model, partner, family)
+        candidates = [SQL("(SELECT id, create_date FROM matched)")]
+        count = SQL("(SELECT COUNT(*) FROM matched)")
+        if apps._app(model).get("card_partner_order_index") and isinstance(family, list) and family:
+            family_condition = conditions.pop(0)
+            newest = SQL(
+                " ORDER BY %s DESC, %s DESC LIMIT %s",
+                SQL.identifier(table, "create_date"),
+                SQL.identifier(table, "id"),
+                PARTNER_LIST_LIMIT,
             )
-            for condition in self._partner_records_conditions(model, partner, family)
-        ]
+            if len(family) == 1:
+                candidates.append(select(id_and_date, family_condition, newest))
+            else:
+                member = SQL("%s = member.id", SQL.identifier(table, "partner_id"))
+                candidates.append(
+                    SQL(
+                        "(SELECT newest.id, newest.create_date FROM unnest(%s) AS member(id)"
+                        " CROSS JOIN LATERAL %s AS newest)",
+                        family,
+                        select(id_and_date, member, newest),
+                    )
+                )
+            count = SQL("%s + %s", select(SQL("COUNT(*)"), family_condition), count)
+        if conditions:
+            matched = SQL(" UNION ALL ").join(select(id_and_date, condition) for condition in conditions)
+        else:
+            matched = SQL("SELECT NULL::int AS id, NULL::timestamp AS create_date WHERE FALSE")
         return SQL(
             """(WITH matched AS MATERIALIZED (%(matched)s),
-                     shown AS (SELECT id, create_date FROM matched
+                     shown AS (SELECT id, create_date FROM (%(candidates)s) AS candidate
                                 ORDER BY create_date DESC, id DESC LIMIT %(limit)s)
                 SELECT json_build_object(
                     'rows', (SELECT COALESCE(json_agg(json_build_object(%(columns)s)
                                                       ORDER BY shown.create_date DESC, shown.id DESC),
                                              '[]')
                                FROM shown JOIN %(table)s ON %(table)s.id = shown.id),
-                    'count', (SELECT COUNT(*) FROM matched)))""",
-            matched=SQL(" UNION ALL ").join(branches),
+                    'count', %(count)s))""",
+            matched=matched,
+            candidates=SQL(" UNION ALL ").join(candidates),
+            count=count,
             limit=PARTNER_LIST_LIMIT,
             columns=SQL(", ").join(SQL("%s, %s", key, column) for key, column in columns.items()),
             table=SQL.identifier(table),
         )
+
+    @api.model
+    def _card_columns_hook(self, model):
+        """The app's ``_<key>_card_columns`` hook, None when it has none."""
+        apps = self.env["mail.plugin.app"]
+        return getattr(apps, f"_{apps._app(model)['key']}_card_columns", None)
 
     @api.model
     def _partner_section_rows(self, model, section):
@@ -143,7 +204,8 @@ class MailPluginRecords(models.AbstractModel):
 
         A section is present when its app is installed and the user may read or create its
         records; it is ``[]`` for an unknown sender so that the add-on offers "Create".
-        The sections of the apps that give their columns are read in one query.
+        The sections of the apps that give their columns are read in one query, once the
+        contact's family is known (_partner_family).
         """
         apps = self.env["mail.plugin.app"]
         data = {}
@@ -164,13 +226,12 @@ class MailPluginRecords(models.AbstractModel):
             data.update({card["list"]: [], card["count"]: 0, card["can_create"]: can_create})
             if not (partner and can_read):
                 continue
-            if family is None:
-                family = self._partner_family_query(partner)
-            section = self._partner_section_sql(model, partner, family)
-            if section is None:
+            if self._card_columns_hook(model) is None:
                 data[card["list"]], data[card["count"]] = self._partner_section_search(model, partner)
-            else:
-                pending[model] = (card, section)
+                continue
+            if family is None:
+                family = self._partner_family(partner)
+            pending[model] = (card, self._partner_section_sql(model, partner, family))
         if pending:
             self.env.cr.execute(
                 SQL("SELECT %s", SQL(", ").join(section for _card, section in pending.values()))

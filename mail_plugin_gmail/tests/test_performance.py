@@ -98,8 +98,8 @@ class TestTokenCheckCost(TransactionCase):
 @tagged("post_install", "-at_install")
 class TestPartnerGetQueries(MailPluginHttpCase):
     """partner/get reads a fixed number of queries: the contact and its company, their images,
-    and one for all the apps' sections (rows and counts together), whatever the number of
-    records.
+    the contact's family (its child contacts' ids) and one for all the apps' sections (rows
+    and counts together), whatever the number of records.
 
     Runs on a database without apps and on one with CRM and Project: the expected counts
     depend on which apps are installed. A request adds its own: the registry check and the
@@ -136,8 +136,9 @@ class TestPartnerGetQueries(MailPluginHttpCase):
             cls.env["project.task"].create(
                 [{"name": f"T{i}", "project_id": project.id, "partner_id": cls.busy.id} for i in range(12)]
             )
-        # One query for the sections of this module's installed apps, all together.
-        cls.sections = int(any(model in cls.env for model in ("crm.lead", "project.task")))
+        # The contact's family, then one query for the sections of this module's installed
+        # apps, all together.
+        cls.sections = 2 if any(model in cls.env for model in ("crm.lead", "project.task")) else 0
 
     def setUp(self):
         super().setUp()
@@ -168,7 +169,7 @@ class TestPartnerGetQueries(MailPluginHttpCase):
         return answer
 
     def test_known_sender(self):
-        # contact and company in one query, their images, one query for the sections (the SQL
+        # contact and company in one query, their images, the family and the sections (the SQL
         # of the record rules is cached: parsing them reads the companies on the first request)
         answer = self.assertQueries(2 + self.sections, "quinn@query-corp.test")
         self.assertEqual(answer["partner"]["id"], self.person.id)

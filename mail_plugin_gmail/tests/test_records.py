@@ -3,7 +3,9 @@ from datetime import datetime
 
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import JsonRpcException
+from odoo.tools.query import Query
 
+from ..models.mail_plugin_records import MAX_LISTED_FAMILY
 from .common import MailPluginHttpCase
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 64).decode()
@@ -295,12 +297,12 @@ class TestAppRecords(RecordsCase):
         self.env.invalidate_all()
         records._partner_records_data(self.carl)  # warm the caches of rules, groups, ...
         self.env.invalidate_all()
-        # the contact's address, then one query for both sections (rows and counts); the SQL
-        # of the record rules comes from cache
-        with self.assertQueryCount(2):
+        # the contact's address, its family, then one query for both sections (rows and
+        # counts); the SQL of the record rules comes from cache
+        with self.assertQueryCount(3):
             before = self.cr.sql_log_count
             few = records._partner_records_data(self.carl)
-            self.assertEqual(self.cr.sql_log_count - before, 2)
+            self.assertEqual(self.cr.sql_log_count - before, 3)
         self.make_leads(10)
         self.env["project.task"].create(
             [{"name": "T", "project_id": project.id, "partner_id": self.carl.id}] * 10
@@ -308,10 +310,10 @@ class TestAppRecords(RecordsCase):
         self.env.flush_all()
         records._partner_records_data(self.carl)
         self.env.invalidate_all()
-        with self.assertQueryCount(2):  # the same with more records than the five shown
+        with self.assertQueryCount(3):  # the same with more records than the five shown
             before = self.cr.sql_log_count
             many = records._partner_records_data(self.carl)
-            self.assertEqual(self.cr.sql_log_count - before, 2)
+            self.assertEqual(self.cr.sql_log_count - before, 3)
         self.assertEqual((len(few["leads"]), len(many["leads"]), many["lead_count"]), (3, 5, 13))
 
     def test_lead_create_for_known_contact(self):
@@ -527,3 +529,92 @@ class TestAppRecords(RecordsCase):
         self.make_leads(2, user_id=colleague.id)
         data = records.with_user(salesman)._partner_records_data(self.carl)
         self.assertEqual(([row["id"] for row in data["leads"]], data["lead_count"]), (mine.ids, 1))
+
+    def test_partner_records_match_the_orm_for_any_family(self):
+        """A contact alone, a company with a few people and one with more than
+        MAX_LISTED_FAMILY (each read its own way, see _partner_family): the five newest
+        records and the total are what the ORM's own search finds, for the user."""
+        Partner = self.env["res.partner"]
+        small = Partner.create({"name": "Small Co", "is_company": True, "email": "hello@small.example"})
+        people = Partner.create([{"name": f"Small {i}", "parent_id": small.id} for i in range(3)])
+        gone = Partner.create({"name": "Gone", "parent_id": small.id, "active": False})
+        big = Partner.create({"name": "Big Co", "is_company": True})
+        crowd = Partner.create(
+            [{"name": f"Big {i}", "parent_id": big.id} for i in range(MAX_LISTED_FAMILY + 2)]
+        )
+        salesman = new_test_user(self.env, login="mp_family_sales", groups="sales_team.group_sale_salesman")
+        owners = [salesman, self.env.user]
+        holders = [self.carl, small, *people, gone, *crowd[:9]]
+        leads = self.env["crm.lead"].create(
+            [
+                {"name": f"Lead {i}", "partner_id": holders[i % len(holders)].id, "user_id": owners[i % 2].id}
+                for i in range(60)
+            ]
+            # more than five for some: each member's newest come first
+            + [
+                {"name": f"Carl {i}", "partner_id": self.carl.id, "user_id": owners[i % 2].id}
+                for i in range(12)
+            ]
+            + [
+                {"name": f"Small {i}", "partner_id": people[0].id, "user_id": owners[i % 2].id}
+                for i in range(8)
+            ]
+            + [{"name": "Web form", "email_from": "Hello@Small.example", "user_id": salesman.id}]
+            + [{"name": "Lost", "partner_id": small.id, "active": False}]
+        )
+        project = self.env["project.project"].create({"name": "Family"})
+        tasks = self.env["project.task"].create(
+            [
+                {"name": f"Task {i}", "project_id": project.id, "partner_id": holders[i % len(holders)].id}
+                for i in range(40)
+            ]
+        )
+        self.env.flush_all()
+        # Creation dates that interleave the family's members, with ties broken by id.
+        for table, records in (("crm_lead", leads), ("project_task", tasks)):
+            for index, record_id in enumerate(records.ids):
+                self.env.cr.execute(
+                    f"UPDATE {table} SET create_date = %s WHERE id = %s",  # noqa: S608 (constant table)
+                    [datetime(2026, 1, 1 + (index * 7) % 11), record_id],
+                )
+        self.env.invalidate_all()
+        for user in (self.user, salesman):
+            records = self.env["mail.plugin.records"].with_user(user)
+            for partner in (self.carl, small, people[0], big):
+                family = partner | partner.child_ids
+                data = records._partner_records_data(partner)
+                for model, key in (("crm.lead", "lead"), ("project.task", "task")):
+                    if not self.env[model].with_user(user).check_access_rights("read", raise_exception=False):
+                        continue
+                    domain = records._partner_records_domain(model, partner, family)
+                    found = self.env[model].with_user(user).search(domain, order="create_date desc, id desc")
+                    with self.subTest(user=user.login, partner=partner.name, model=model):
+                        self.assertEqual([row["id"] for row in data[f"{key}s"]], found[:5].ids)
+                        self.assertEqual(data[f"{key}_count"], len(found))
+        records = self.env["mail.plugin.records"].with_user(self.user)
+        self.assertEqual(records._partner_family(small), sorted((small | people).ids))
+        self.assertIsInstance(records._partner_family(big), Query)
+        # four leads each for the company and its three active people, eight more for one of
+        # them, and the web form's lead; neither the archived lead nor the archived person's
+        self.assertEqual(records._partner_records_data(small)["lead_count"], 25)
+
+    def test_contact_newest_leads_read_in_index_order(self):
+        """CRM's section reads each family member's newest leads from the index in order (the
+        five of a contact with 10,000 leads, not all of them); the task section, whose table
+        has no such index, gathers the contact's tasks first."""
+        records = self.env["mail.plugin.records"].with_user(self.user)
+
+        def section(model, family):
+            return self.env.cr.mogrify(records._partner_section_sql(model, self.carl, family)).decode()
+
+        newest = 'ORDER BY "{table}"."create_date" DESC, "{table}"."id" DESC LIMIT 5'
+        child = self.env["res.partner"].create({"name": "Carl's office", "parent_id": self.carl.id})
+        alone = section("crm.lead", [self.carl.id])
+        self.assertIn(newest.format(table="crm_lead"), alone)
+        self.assertNotIn("LATERAL", alone)
+        family = section("crm.lead", [self.carl.id, child.id])
+        self.assertIn(newest.format(table="crm_lead"), family)
+        self.assertIn("LATERAL", family)
+        self.assertNotIn(newest.format(table="project_task"), section("project.task", [self.carl.id]))
+        many = section("crm.lead", records._partner_family_query(self.carl))
+        self.assertNotIn(newest.format(table="crm_lead"), many)
