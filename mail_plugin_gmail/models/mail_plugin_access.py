@@ -58,7 +58,7 @@ class MailPluginAccess(models.AbstractModel):
         return query
 
     @api.model
-    @tools.ormcache("model_name", "self.env.context.get('active_test', True)", "self.env.lang")
+    @tools.ormcache("model_name", "self.env.context.get('active_test', True)", "self.env.context.get('lang')")
     def _unfiltered_search_sql(self, model_name):
         """The WHERE condition of the ORM's search of every record of ``model_name``, rules
         left out (archived records, and what the model's own ``_search`` adds), or None when
@@ -79,7 +79,7 @@ class MailPluginAccess(models.AbstractModel):
         "self.env.uid",
         "self.env.su",
         "tuple(self.env['ir.rule']._compute_domain_context_values())",
-        "self.env.lang",
+        "self.env.context.get('lang')",
     )
     def _record_rules_sql(self, model_name):
         """The WHERE condition the user's read rules add on ``model_name`` (empty SQL when

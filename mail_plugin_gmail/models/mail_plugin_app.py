@@ -120,7 +120,7 @@ class MailPluginApp(models.AbstractModel):
     # Reading the descriptions
     # ------------------------------------------------------------------------------------
     @api.model
-    @tools.ormcache("self.env.lang")
+    @tools.ormcache("self.env.context.get('lang')")
     def _apps(self):
         """``_app_descriptions()`` in the user's language, built once per language (every
         request reads it several times; building it translates its labels). Read-only."""

@@ -94,7 +94,7 @@ class MailPluginPartner(models.AbstractModel):
         ]
 
     @api.model
-    @tools.ormcache("country_id", "self.env.lang")
+    @tools.ormcache("country_id", "self.env.context.get('lang')")
     def _country_name(self, country_id):
         """A country's name in the user's language, cached: every company card shows one, and
         reading it would cost a query each time (res.country clears the cache on change)."""
