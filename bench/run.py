@@ -315,6 +315,24 @@ def wait_for_usable_index(dbname, timeout=180):
         time.sleep(5)
 
 
+def wait_for_quiet_database(dbname, timeout=180):
+    """Wait until no autovacuum worker runs on ``dbname``: the writes of a previous run (logged
+    emails, created leads) make PostgreSQL vacuum and analyze large tables a minute later, which
+    on two cores shows as spikes in the next run. Returns the seconds waited."""
+    start = time.monotonic()
+    quiet = 0
+    while quiet < 2 and time.monotonic() - start < timeout:
+        with cursor(dbname) as cr:
+            cr.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = %s",
+                [dbname],
+            )
+            busy = cr.fetchone()[0]
+        quiet = 0 if busy else quiet + 1
+        time.sleep(2)
+    return round(time.monotonic() - start, 1)
+
+
 # --- Odoo server -------------------------------------------------------------------------------
 class Server:
     def __init__(self, dbname, port, workers, logfile):
@@ -673,6 +691,8 @@ def run_impl(args, impl, n, port):
     ]
     if impl == "ours":
         results["index_usable"] = wait_for_usable_index(dbname)
+    results["autovacuum_wait_seconds"] = wait_for_quiet_database(dbname)
+    results["load"] = os.getloadavg()
     with Server(dbname, port, args.workers, logfile) as server:
         results["cases"] = {}
         for case in selected:
