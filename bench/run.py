@@ -324,7 +324,8 @@ def wait_for_quiet_database(dbname, timeout=180):
     while quiet < 2 and time.monotonic() - start < timeout:
         with cursor(dbname) as cr:
             cr.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = %s",
+                """SELECT count(*) FROM pg_stat_activity
+                    WHERE backend_type = 'autovacuum worker' AND datname = %s""",
                 [dbname],
             )
             busy = cr.fetchone()[0]
