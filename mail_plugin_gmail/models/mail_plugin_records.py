@@ -1,3 +1,5 @@
+import functools
+
 from odoo import _, api, models
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -45,10 +47,14 @@ class MailPluginRecords(models.AbstractModel):
 
     @api.model
     def _partner_family_query(self, partner):
-        """The contact and its child contacts the user may read (a Query)."""
-        return self.env["mail.plugin.access"]._search_as_user(
-            "res.partner", ["|", ("id", "=", partner.id), ("parent_id", "=", partner.id)]
+        """The contact and its child contacts the user may read (a Query). The condition is
+        written directly: a domain would be parsed again on every request."""
+        query = self.env["mail.plugin.access"]._search_as_user("res.partner", [])
+        column = functools.partial(SQL.identifier, "res_partner")
+        query.add_where(
+            SQL("(%s = %s OR %s = %s)", column("id"), partner.id, column("parent_id"), partner.id)
         )
+        return query
 
     @api.model
     def _partner_family(self, partner):
