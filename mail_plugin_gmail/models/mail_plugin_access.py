@@ -33,14 +33,16 @@ class MailPluginAccess(models.AbstractModel):
     def _search_as_user(self, model_name, domain, order=None, limit=None):
         """``self.env[model_name]._search(domain, order=order, limit=limit)``: a Query of the
         records matching ``domain`` that the user may read, the rules' SQL taken from cache
-        (and, for an empty domain, the search's own conditions too: archived records...)."""
+        (and, for an empty domain, the search's own conditions too: archived records...).
+
+        What the ORM still holds in memory is written first, whichever way the rules come:
+        callers add raw SQL conditions to the Query, on any column."""
         model = self.env[model_name]
+        self.env.flush_all()
         rules = self._record_rules_sql(model_name)
         if rules is None:
             return model._search(domain, order=order, limit=limit)
         model.check_access_rights("read")
-        # The SQL below reads the tables: what the ORM still holds must be written.
-        self.env.flush_all()
         unfiltered = None if domain else self._unfiltered_search_sql(model_name)
         if unfiltered is None:
             # sudo: the ORM's search without the record rules, for the rules are added right

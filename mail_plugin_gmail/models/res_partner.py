@@ -189,7 +189,7 @@ class ResPartner(models.Model):
             column, value = "email_normalized", email_normalized
         else:
             return self.browse(), self.browse()
-        self.flush_model()  # the condition below is raw SQL: pending changes must be written
+        # The condition below is raw SQL: _search_as_user writes pending changes first.
         query = self.env["mail.plugin.access"]._search_as_user(
             self._name, [], order="is_company, id", limit=MAX_FAMILY
         )

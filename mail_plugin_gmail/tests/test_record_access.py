@@ -109,6 +109,28 @@ class TestRecordAccess(TransactionCase):
         grandchild = self.env["res.partner"].create({"name": "Access Grandchild", "parent_id": child.id})
         self.assertEqual(self.found(domain=domain), set((parent | child | grandchild).ids))
 
+    def test_raw_conditions_see_pending_writes(self):
+        """Callers add raw SQL to the Query: what the ORM has not written yet is in the tables
+        first, whether the rules' SQL comes from the cache or from the ORM."""
+        parent = self.env["res.partner"].create({"name": "Access Pending Parent", "is_company": True})
+        child = self.env["res.partner"].create({"name": "Access Pending Child", "parent_id": parent.id})
+        for cached in (True, False):
+            if not cached:
+                self.env["ir.rule"].create(
+                    {
+                        "name": "only the family of the parent",
+                        "model_id": self.env["ir.model"]._get_id("res.partner"),
+                        "domain_force": f"[('id', 'child_of', [{parent.id}])]",
+                    }
+                )
+            self.assertEqual(self.access()._record_rules_sql("res.partner") is not None, cached)
+            address = f"pending.{'cached' if cached else 'parsed'}@access.example"
+            child.email = address  # not written yet
+            query = self.access()._search_as_user("res.partner", [])
+            query.add_where(SQL("%s = %s", SQL.identifier("res_partner", "email_normalized"), address))
+            self.env.cr.execute(query.select())
+            self.assertEqual([row[0] for row in self.env.cr.fetchall()], child.ids, address)
+
     def test_superuser_has_no_rules(self):
         access = self.env["mail.plugin.access"].sudo()
         self.assertFalse(access._record_rules_sql("res.partner"))
