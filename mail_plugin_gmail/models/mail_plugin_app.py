@@ -145,18 +145,24 @@ class MailPluginApp(models.AbstractModel):
         return app
 
     @api.model
+    def _app_hook(self, model, name, *default):
+        """The per-app method ``name`` (``{key}`` replaced by the app's key) of ``model``, as
+        ``getattr``: ``default`` when given and the app has no such method."""
+        return getattr(self, name.format(key=self._app(model)["key"]), *default)
+
+    @api.model
     def _rows(self, records):
         """The add-on's rows of ``records`` (partner/get, searches and creation answers).
 
         Each ``_<key>_rows`` reads its recordset in batch (prefetch), so a list costs a
         fixed number of queries whatever its length.
         """
-        return getattr(self, f"_{self._app(records._name)['key']}_rows")(records)
+        return self._app_hook(records._name, "_{key}_rows")(records)
 
     @api.model
     def _prepare_values(self, model, partner, subject, body, **params):
         """Values of a ``model`` record created from an email (``body`` already sanitized)."""
-        return getattr(self, f"_prepare_{self._app(model)['key']}_values")(partner, subject, body, **params)
+        return self._app_hook(model, "_prepare_{key}_values")(partner, subject, body, **params)
 
     # ------------------------------------------------------------------------------------
     # Helpers of the hooks

@@ -128,7 +128,7 @@ class MailPluginRecords(models.AbstractModel):
         value, several sections go to the database in one statement.
         """
         apps = self.env["mail.plugin.app"]
-        columns_hook = self._card_columns_hook(model)
+        columns_hook = apps._app_hook(model, "_{key}_card_columns", None)
         if columns_hook is None:
             return None
         if family is None:
@@ -191,16 +191,9 @@ class MailPluginRecords(models.AbstractModel):
         )
 
     @api.model
-    def _card_columns_hook(self, model):
-        """The app's ``_<key>_card_columns`` hook, None when it has none."""
-        apps = self.env["mail.plugin.app"]
-        return getattr(apps, f"_{apps._app(model)['key']}_card_columns", None)
-
-    @api.model
     def _partner_section_rows(self, model, section):
         """``(rows, total)`` from the value of _partner_section_sql."""
-        apps = self.env["mail.plugin.app"]
-        rows = getattr(apps, f"_{apps._app(model)['key']}_card_rows")(section["rows"])
+        rows = self.env["mail.plugin.app"]._app_hook(model, "_{key}_card_rows")(section["rows"])
         return rows, section["count"]
 
     @api.model
@@ -232,7 +225,7 @@ class MailPluginRecords(models.AbstractModel):
             data.update({card["list"]: [], card["count"]: 0, card["can_create"]: can_create})
             if not (partner and can_read):
                 continue
-            if self._card_columns_hook(model) is None:
+            if apps._app_hook(model, "_{key}_card_columns", None) is None:
                 data[card["list"]], data[card["count"]] = self._partner_section_search(model, partner)
                 continue
             if family is None:
@@ -269,7 +262,7 @@ class MailPluginRecords(models.AbstractModel):
         records = self.env[model]
         if not records.check_access_rights("read", raise_exception=False):
             raise MailPluginError(_("You are not allowed to read these records."))
-        search_hook = getattr(apps, f"_{app['key']}_search", None)
+        search_hook = apps._app_hook(model, "_{key}_search", None)
         if search_hook:
             return search_hook(query, limit)
         if isinstance(query, str) or query is None or query is False:
