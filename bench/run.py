@@ -693,7 +693,6 @@ def run_impl(args, impl, n, port):
         "install_seconds": float(params.get("bench.install_seconds", "nan")),
         "heavy_leads": params["heavy_leads"],
         "big_company_people": params["big_company_people"],
-        "load": os.getloadavg(),
     }
     now_tag = int(time.time()) % 100000
     cases = build_cases(impl, inputs, now_tag)
