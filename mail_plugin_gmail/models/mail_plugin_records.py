@@ -66,6 +66,7 @@ class MailPluginRecords(models.AbstractModel):
         query.limit = MAX_LISTED_FAMILY + 1
         ids = list(query)
         if len(ids) > MAX_LISTED_FAMILY:
+            # A fresh Query: the executed one would stand for its first ids as a subquery.
             return self._partner_family_query(partner)
         return sorted(ids)
 

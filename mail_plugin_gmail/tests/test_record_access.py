@@ -47,6 +47,16 @@ class TestRecordAccess(TransactionCase):
         self.assertEqual(ids, set(orm.ids))
         return ids
 
+    def family_rule(self, parent):
+        """A rule the ORM parses on each search: a hierarchy other than the companies'."""
+        return self.env["ir.rule"].create(
+            {
+                "name": "only the family of the parent",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain_force": f"[('id', 'child_of', [{parent.id}])]",
+            }
+        )
+
     def test_companies_are_part_of_the_key(self):
         self.assertEqual(self.found(self.company_a), set((self.in_a | self.shared | self.hidden).ids))
         self.assertEqual(self.found(self.company_a | self.company_b), set(self.mine.ids))
@@ -96,13 +106,7 @@ class TestRecordAccess(TransactionCase):
         by the ORM on each search, and a new child contact shows at once."""
         parent = self.env["res.partner"].create({"name": "Access Parent", "is_company": True})
         child = self.env["res.partner"].create({"name": "Access Child", "parent_id": parent.id})
-        self.env["ir.rule"].create(
-            {
-                "name": "only the family of the parent",
-                "model_id": self.env["ir.model"]._get_id("res.partner"),
-                "domain_force": f"[('id', 'child_of', [{parent.id}])]",
-            }
-        )
+        self.family_rule(parent)
         domain = [("name", "ilike", "Access")]
         self.assertEqual(self.found(domain=domain), set((parent | child).ids))
         self.assertIsNone(self.access()._record_rules_sql("res.partner"))
@@ -116,13 +120,7 @@ class TestRecordAccess(TransactionCase):
         child = self.env["res.partner"].create({"name": "Access Pending Child", "parent_id": parent.id})
         for cached in (True, False):
             if not cached:
-                self.env["ir.rule"].create(
-                    {
-                        "name": "only the family of the parent",
-                        "model_id": self.env["ir.model"]._get_id("res.partner"),
-                        "domain_force": f"[('id', 'child_of', [{parent.id}])]",
-                    }
-                )
+                self.family_rule(parent)
             self.assertEqual(self.access()._record_rules_sql("res.partner") is not None, cached)
             address = f"pending.{'cached' if cached else 'parsed'}@access.example"
             child.email = address  # not written yet
